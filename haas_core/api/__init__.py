@@ -1,0 +1,1 @@
+"""The REST API: a Pecan application dispatching to a table of calls."""

@@ -1,0 +1,10 @@
+"""The core's API calls, one module per section of ``spec/api.md``."""
+
+from __future__ import annotations
+
+from haas_core.api.calls import misc, networks, nodes, projects, switches
+from haas_core.api.routing import Route
+
+
+def core_routes() -> list[Route]:
+    return [*projects.ROUTES, *networks.ROUTES, *nodes.ROUTES, *switches.ROUTES, *misc.ROUTES]

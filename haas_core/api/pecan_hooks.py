@@ -1,0 +1,79 @@
+"""Pecan interceptors (called "hooks" by Pecan; haas's own hooks are pluggy's):
+request ids and JSON errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from pecan.hooks import PecanHook
+from webob import Response
+from webob.exc import HTTPException
+
+from haas_core.errors import AuthorizationError, HaasError, MethodNotAllowed, ServerError
+from haas_core.log import request_id
+
+LOG = logging.getLogger(__name__)
+
+MAX_REQUEST_ID = 64
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    if body is None:
+        resp = Response(status=status, body=b"")
+        del resp.headers["Content-Type"]
+        return resp
+    return Response(
+        status=status,
+        body=json.dumps(body).encode(),
+        content_type="application/json",
+        charset=None,
+    )
+
+
+class RequestIdHook(PecanHook):
+    """Gives every request an id (``X-Request-Id``, echoed; made when absent)."""
+
+    priority = 10
+
+    def on_route(self, state: Any) -> None:
+        given = state.request.headers.get("X-Request-Id", "")
+        rid = given if 0 < len(given) <= MAX_REQUEST_ID and given.isprintable() else None
+        request_id.set(rid or uuid.uuid4().hex)
+
+    def after(self, state: Any) -> None:
+        state.response.headers["X-Request-Id"] = request_id.get()
+
+
+class JsonErrorHook(PecanHook):
+    """Turns every exception into the JSON error of the spec; no traceback leaves."""
+
+    priority = 20
+
+    def __init__(self, www_authenticate: str | None) -> None:
+        self.www_authenticate = www_authenticate
+
+    def on_error(self, state: Any, exc: BaseException) -> Response:
+        error = self.to_haas_error(exc)
+        resp = json_response(error.to_json(), error.status)
+        resp.headers["X-Request-Id"] = request_id.get()
+        if isinstance(error, AuthorizationError) and error.status == 401 and self.www_authenticate:
+            resp.headers["WWW-Authenticate"] = self.www_authenticate
+        if isinstance(error, MethodNotAllowed):
+            resp.headers["Allow"] = ", ".join(error.allowed)
+        return resp
+
+    def to_haas_error(self, exc: BaseException) -> HaasError:
+        if isinstance(exc, HaasError):
+            if exc.status >= 500:
+                LOG.error("%s: %s", type(exc).__name__, exc.msg)
+            return exc
+        if isinstance(exc, HTTPException) and exc.code < 500:  # type: ignore[attr-defined]
+            # Raised by Pecan itself (e.g. a bad Accept header).
+            error = HaasError(exc.explanation or exc.title)  # type: ignore[attr-defined]
+            error.status = exc.code  # type: ignore[attr-defined]
+            return error
+        LOG.exception("unexpected error")
+        return ServerError(f"Internal server error (request {request_id.get()}).")

@@ -1,0 +1,134 @@
+"""Core configuration options and the loading of ``haas.conf``.
+
+Options live on a ``ConfigOpts`` built per process by :func:`load_config`
+(never the global ``cfg.CONF``), so tests can run several configurations
+side by side. Plugins register their own groups through the
+``haas_register_config_options`` hook.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from oslo_config import cfg
+
+from haas_core.errors import ConfigError
+
+DEFAULT_OPTS = [
+    cfg.BoolOpt(
+        "allow_insecure_config_permissions",
+        default=False,
+        help="Start even when the configuration file is readable by group or others. "
+        "The file holds secrets: keep it mode 0600 instead.",
+    ),
+    cfg.StrOpt(
+        "secret_key",
+        secret=True,
+        default="",
+        help="Fernet key that encrypts driver secrets (switch and BMC passwords) at rest. "
+        "Generate one with 'haas-manage generate-secret-key'.",
+    ),
+    cfg.StrOpt("log_level", default="INFO", help="Logging level of the haas processes."),
+]
+
+DATABASE_OPTS = [
+    cfg.StrOpt(
+        "connection",
+        default="sqlite:///haas.db",
+        secret=True,
+        help="SQLAlchemy URL of the database (SQLite for a lab, PostgreSQL in production), "
+        "e.g. postgresql://haas:secret@127.0.0.1/haas.",
+    ),
+    cfg.IntOpt("pool_size", default=10, min=1, help="Connections kept open per process."),
+]
+
+PLUGINS_OPTS = [
+    cfg.StrOpt("auth", default="database", help="Auth backend (entry point group haas.auth)."),
+    cfg.ListOpt(
+        "switches", default=["mock"], help="Switch drivers (entry point group haas.switches)."
+    ),
+    cfg.ListOpt("obm", default=["mock"], help="OBM drivers (entry point group haas.obm)."),
+    cfg.ListOpt(
+        "headnode", default=[], help="Headnode backends (entry point group haas.headnodes)."
+    ),
+    cfg.StrOpt(
+        "network_allocator",
+        default="vlan_pool",
+        help="Network id allocator (entry point group haas.network_allocators).",
+    ),
+]
+
+API_OPTS = [
+    cfg.BoolOpt(
+        "require_authentication",
+        default=True,
+        help="Refuse anonymous callers. When false, calls open to any caller "
+        "accept anonymous ones too.",
+    ),
+]
+
+SEARCH_PATH = ("./haas.conf", "/etc/haas/haas.conf")
+
+
+def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
+    """Core options, for oslo-config-generator."""
+    return [
+        (None, DEFAULT_OPTS),
+        ("database", DATABASE_OPTS),
+        ("plugins", PLUGINS_OPTS),
+        ("api", API_OPTS),
+    ]
+
+
+def register_core_opts(conf: cfg.ConfigOpts) -> None:
+    for group, opts in list_opts():
+        conf.register_opts(opts, group=group)
+
+
+def find_config_file(explicit: str | None = None) -> str | None:
+    """The config file to read: ``--config-file``, ``$HAAS_CONFIG``, then the search path."""
+    if explicit:
+        return explicit
+    env = os.environ.get("HAAS_CONFIG")
+    if env:
+        return env
+    for candidate in SEARCH_PATH:
+        if Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def load_config(
+    config_file: str | None = None, *, check_permissions: bool = True
+) -> cfg.ConfigOpts:
+    """Build a ``ConfigOpts`` holding the core options, read from the found file.
+
+    Raises :class:`ConfigError` for a missing file or an insecure one.
+    """
+    conf = cfg.ConfigOpts()
+    register_core_opts(conf)
+    path = find_config_file(config_file)
+    files: list[str] = []
+    if path is not None:
+        if not Path(path).is_file():
+            raise ConfigError(f"configuration file {path} does not exist")
+        files = [path]
+    try:
+        conf(args=[], project="haas", default_config_files=files, default_config_dirs=[])
+    except cfg.Error as exc:
+        raise ConfigError(f"configuration file {path}: {exc}") from exc
+    if path is not None and check_permissions:
+        check_config_permissions(path, conf.allow_insecure_config_permissions)
+    return conf
+
+
+def check_config_permissions(path: str, allowed: bool) -> None:
+    mode = os.stat(path).st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO) and not allowed:
+        raise ConfigError(
+            f"configuration file {path} is readable by group or others (mode "
+            f"{stat.S_IMODE(mode):04o}) and holds secrets: run 'chmod 600 {path}', or set "
+            "[DEFAULT] allow_insecure_config_permissions = true"
+        )

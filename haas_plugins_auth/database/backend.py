@@ -1,0 +1,113 @@
+"""HTTP Basic authentication against the users table.
+
+Verifying an argon2 hash costs tens of milliseconds by design; verified
+credentials are cached for a short TTL under a salted hash of the credentials
+(never the password itself), so a repeated caller costs one user lookup.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import os
+import threading
+import time
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from oslo_config import cfg
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from webob import Request
+
+from haas_core.drivers import AuthBackend, Identity
+from haas_core.errors import AuthorizationError
+from haas_plugins_auth.database.models import User
+
+LOG = logging.getLogger(__name__)
+
+MAX_CACHE_ENTRIES = 10_000
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if not header:
+        return None
+    if scheme.lower() != "basic":
+        raise AuthorizationError("Only HTTP Basic authentication is supported.")
+    try:
+        user, sep, password = (
+            base64.b64decode(value.strip(), validate=True).decode().partition(":")
+        )
+    except (binascii.Error, UnicodeDecodeError):
+        raise AuthorizationError("Malformed Basic credentials.") from None
+    if not sep:
+        raise AuthorizationError("Malformed Basic credentials.")
+    return user, password
+
+
+class DatabaseAuth(AuthBackend):
+    name = "database"
+    www_authenticate = 'Basic realm="haas"'
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        group = conf.auth_database
+        self.ttl: float = group.cache_ttl_seconds
+        self.hasher = PasswordHasher(
+            time_cost=group.password_hash_time_cost,
+            memory_cost=group.password_hash_memory_kib,
+        )
+        # Verified against when the user does not exist, so both failures cost the same.
+        self._dummy_hash = self.hasher.hash("haas-no-such-user")
+        self._salt = os.urandom(16)
+        self._cache: dict[bytes, tuple[str, str, float]] = {}
+        self._lock = threading.Lock()
+
+    def hash_password(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def _cache_key(self, user: str, password: str) -> bytes:
+        return hashlib.sha256(self._salt + user.encode() + b"\0" + password.encode()).digest()
+
+    def authenticate(self, request: Request, db: Session) -> Identity | None:
+        creds = _basic_credentials(request)
+        if creds is None:
+            return None
+        username, password = creds
+        row = db.scalars(
+            select(User).where(User.label == username).options(selectinload(User.projects))
+        ).one_or_none()
+        key = self._cache_key(username, password)
+        cached = self._cache.get(key)
+        now = time.monotonic()
+        if not (
+            cached
+            and row
+            and cached[0] == row.label
+            and cached[1] == row.hashed_password
+            and cached[2] > now
+        ):
+            self._verify(row, password)
+            assert row is not None
+            with self._lock:
+                if len(self._cache) >= MAX_CACHE_ENTRIES:
+                    self._cache.clear()
+                self._cache[key] = (row.label, row.hashed_password, now + self.ttl)
+        assert row is not None
+        return Identity(
+            user=row.label,
+            is_admin=row.is_admin,
+            projects=frozenset(p.label for p in row.projects),
+        )
+
+    def _verify(self, row: User | None, password: str) -> None:
+        try:
+            self.hasher.verify(row.hashed_password if row else self._dummy_hash, password)
+        except (VerificationError, InvalidHashError):
+            row = None
+        if row is None:
+            LOG.info("authentication failed")
+            raise AuthorizationError("Invalid username or password.")
