@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine
-
 from alembic import context
+
+from haas_core.db.engine import make_engine
 from haas_core.db.migrate import table_branch
 from haas_core.db.models import Base
 
@@ -21,7 +21,7 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes.get("haas_engine") or create_engine(config.attributes["haas_url"])
+    engine = config.attributes.get("haas_engine") or make_engine(config.attributes["haas_url"])
     with engine.connect() as connection:
         context.configure(
             connection=connection,

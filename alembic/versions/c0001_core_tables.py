@@ -8,7 +8,6 @@ Create Date: 2026-11-24 19:08:05.585376
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from alembic import op
 
 revision = "c0001"

@@ -14,12 +14,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
-from alembic import command
+from haas_core.db.engine import make_engine
 from haas_core.db.models import Base
 
 CORE_BRANCH = "core"
@@ -79,7 +80,7 @@ def current(url: str) -> str:
 def schema_differences(url: str) -> list[Any]:
     """What autogenerate would change: empty when the database matches the models."""
     installed_branches()  # import every plugin's models into Base.metadata
-    engine = create_engine(url)
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -110,7 +111,7 @@ def is_up_to_date(url: str) -> bool:
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config(url))
-    engine = create_engine(url)
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
             heads = set(MigrationContext.configure(conn).get_current_heads())

@@ -30,7 +30,7 @@ OPTS = [
     cfg.IntOpt(
         "password_hash_memory_kib",
         default=65536,
-        min=8,
+        min=64,
         help="argon2 memory cost in KiB for new password hashes.",
     ),
 ]

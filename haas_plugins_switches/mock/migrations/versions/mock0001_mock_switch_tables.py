@@ -8,7 +8,6 @@ Create Date: 2026-11-24 19:08:10.489043
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from alembic import op
 
 revision = "mock0001"
