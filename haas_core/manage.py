@@ -91,6 +91,26 @@ def cmd_serve(conf: cfg.ConfigOpts, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quickstart(conf: cfg.ConfigOpts | None, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from haas_core import quickstart
+
+    state = Path(args.state_dir)
+    config_file = str(quickstart.write_config(state))
+    conf = load_config(config_file)
+    configure_logging(conf.log_level)
+    cmd_db_upgrade(conf, argparse.Namespace(revision="heads"))
+    password, new = quickstart.admin_password(state)
+    if new:
+        cmd_create_admin_user(conf, argparse.Namespace(user="admin", password=password))
+    print(f"configuration: {config_file}")
+    if args.no_serve:
+        return 0
+    print(quickstart.walkthrough(args.host, args.port, password))
+    return cmd_serve(conf, args)
+
+
 def cmd_generate_secret_key(conf: cfg.ConfigOpts | None, args: argparse.Namespace) -> int:
     print(generate_key())
     return 0
@@ -135,6 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--threads", type=int, default=8)
     serve.set_defaults(func=cmd_serve)
+
+    quick = sub.add_parser(
+        "quickstart", help="write a lab configuration (SQLite), set it up, and serve"
+    )
+    quick.add_argument("--state-dir", default=".haas", help="where config and database live")
+    quick.add_argument("--host", default="127.0.0.1")
+    quick.add_argument("--port", type=int, default=5000)
+    quick.add_argument("--threads", type=int, default=8)
+    quick.add_argument("--no-serve", action="store_true", help="set up, then exit")
+    quick.set_defaults(func=cmd_quickstart, no_config=True)
 
     sub.add_parser("generate-secret-key", help="print a new [DEFAULT] secret_key").set_defaults(
         func=cmd_generate_secret_key, no_config=True
