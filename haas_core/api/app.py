@@ -54,12 +54,13 @@ class Dispatcher:
             if route.admin_only:
                 ctx.require_admin()
             args = call_arguments(request, route, path_args)
-            result = route.handler(ctx, **args)
             try:
+                result = route.handler(ctx, **args)
                 db.commit()
             except IntegrityError as exc:
-                # A concurrent request won a race the call's own checks could not see.
-                LOG.info("%s: integrity error at commit: %s", route.name, exc.orig)
+                # A concurrent request won a race the call's own checks could not see
+                # (at a flush inside the call or at commit); the schema refused it.
+                LOG.info("%s: integrity error: %s", route.name, exc.orig)
                 raise DuplicateError("Conflicting change: the object already exists.") from None
             LOG.debug("%s %s -> %s", request.method, route.name, route.status)
             return json_response(result, route.status)
