@@ -51,6 +51,7 @@ class Dispatcher:
                 services=self.services,
                 request_id=request_id.get(),
             )
+            request.environ["haas.user"] = ctx.identity.user or "-"
             if route.admin_only:
                 ctx.require_admin()
             args = call_arguments(request, route, path_args)

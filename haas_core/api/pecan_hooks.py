@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -34,7 +35,8 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 
 class RequestIdHook(PecanHook):
-    """Gives every request an id (``X-Request-Id``, echoed; made when absent)."""
+    """Gives every request an id (``X-Request-Id``, echoed; made when absent) and logs
+    one line per request: method, path, status, caller, duration (never a body)."""
 
     priority = 10
 
@@ -42,9 +44,20 @@ class RequestIdHook(PecanHook):
         given = state.request.headers.get("X-Request-Id", "")
         rid = given if 0 < len(given) <= MAX_REQUEST_ID and given.isprintable() else None
         request_id.set(rid or uuid.uuid4().hex)
+        state.request.environ["haas.started"] = time.perf_counter()
 
     def after(self, state: Any) -> None:
-        state.response.headers["X-Request-Id"] = request_id.get()
+        request, response = state.request, state.response
+        response.headers["X-Request-Id"] = request_id.get()
+        started = request.environ.get("haas.started", time.perf_counter())
+        LOG.info(
+            "%s %s %s user=%s %.1fms",
+            request.method,
+            request.path_qs,
+            response.status_int,
+            request.environ.get("haas.user", "-"),
+            (time.perf_counter() - started) * 1000,
+        )
 
 
 class JsonErrorHook(PecanHook):
