@@ -69,6 +69,49 @@ API_OPTS = [
     ),
 ]
 
+AGENT_OPTS = [
+    cfg.IntOpt("workers", default=8, min=1, help="Switches the agent drives at once."),
+    cfg.FloatOpt(
+        "poll_interval_seconds",
+        default=0.2,
+        min=0.01,
+        help="How often the agent looks for new work on SQLite (PostgreSQL wakes it at once).",
+    ),
+    cfg.FloatOpt(
+        "fallback_poll_seconds",
+        default=2.0,
+        min=0.1,
+        help="On PostgreSQL, how often the agent looks for work without a notification "
+        "(expired claims of dead agents, missed notifications).",
+    ),
+    cfg.FloatOpt(
+        "lease_seconds",
+        default=60.0,
+        min=1.0,
+        help="How long a claim on a switch lasts without renewal; a dead agent's switches are "
+        "taken over after this.",
+    ),
+    cfg.FloatOpt(
+        "action_timeout_seconds",
+        default=30.0,
+        min=0.1,
+        help="Longest a single switch operation may take before its action is marked ERROR.",
+    ),
+    cfg.IntOpt(
+        "connect_retries",
+        default=3,
+        min=0,
+        help="Retries of a switch login that failed with a connection error.",
+    ),
+    cfg.FloatOpt(
+        "retry_backoff_seconds",
+        default=0.5,
+        min=0.0,
+        help="Wait before the first connection retry; doubles with each retry.",
+    ),
+    cfg.IntOpt("batch_size", default=100, min=1, help="Actions fetched per switch at a time."),
+]
+
 SEARCH_PATH = ("./haas.conf", "/etc/haas/haas.conf")
 
 
@@ -79,6 +122,7 @@ def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
         ("database", DATABASE_OPTS),
         ("plugins", PLUGINS_OPTS),
         ("api", API_OPTS),
+        ("network_agent", AGENT_OPTS),
     ]
 
 

@@ -78,6 +78,10 @@ class SwitchError(HaasError):
     status = 502
 
 
+class SwitchConnectionError(SwitchError):
+    """The switch could not be reached or logged into; trying again may help."""
+
+
 class ServerError(HaasError):
     status = 500
 

@@ -117,9 +117,9 @@ def cmd_generate_secret_key(conf: cfg.ConfigOpts | None, args: argparse.Namespac
 
 
 def cmd_network_agent(conf: cfg.ConfigOpts, args: argparse.Namespace) -> int:
-    from haas_core.agent import main
+    from haas_core.agent import run_agent
 
-    return main([])
+    return run_agent(conf)
 
 
 def build_parser() -> argparse.ArgumentParser:

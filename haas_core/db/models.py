@@ -114,6 +114,10 @@ class Switch(Base):
     label: Mapped[str] = mapped_column(String(LABEL), unique=True)
     driver: Mapped[str] = mapped_column(String(LABEL))
     driver_info: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The network agent holding this switch (one agent drives a switch at a time),
+    # until claim_expires; an expired claim belongs to a dead agent and is taken over.
+    claimed_by: Mapped[str | None] = mapped_column(String(LABEL))
+    claim_expires: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     ports: Mapped[list[Port]] = relationship(back_populates="owner", order_by="Port.label")
 
@@ -212,8 +216,10 @@ class NetworkingAction(Base):
     nic_id: Mapped[int | None] = mapped_column(ForeignKey("nic.id", ondelete="SET NULL"))
     switch_id: Mapped[int | None] = mapped_column(ForeignKey("switch.id", ondelete="SET NULL"))
     # Labels as they were when queued, so history survives deletions.
-    node_label: Mapped[str] = mapped_column(String(LABEL))
-    nic_label: Mapped[str] = mapped_column(String(LABEL))
+    node_label: Mapped[str | None] = mapped_column(String(LABEL))
+    nic_label: Mapped[str | None] = mapped_column(String(LABEL))
+    port_id: Mapped[int | None] = mapped_column(ForeignKey("port.id", ondelete="SET NULL"))
+    port_label: Mapped[str | None] = mapped_column(String(LABEL))
     channel: Mapped[str | None] = mapped_column(String(LABEL))
     new_network_id: Mapped[int | None] = mapped_column(
         ForeignKey("network.id", ondelete="SET NULL")
@@ -224,6 +230,8 @@ class NetworkingAction(Base):
     finished: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     nic: Mapped[Nic | None] = relationship()
+    port: Mapped[Port | None] = relationship()
+    switch: Mapped[Switch | None] = relationship()
     new_network: Mapped[Network | None] = relationship()
 
 

@@ -11,12 +11,15 @@ import abc
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from haas_core.drivers.base import Driver
+from haas_core.drivers.base import Driver, DriverInfo
+from haas_core.errors import BlockedError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from haas_core.db.engine import Database
+    from haas_core.db.models import Nic
 
-    from haas_core.db.models import Nic, Port, Switch
+#: The untagged channel of the VLAN allocator, which the default rules know about.
+NATIVE_CHANNEL = "vlan/native"
 
 
 class SwitchSession(abc.ABC):
@@ -49,10 +52,21 @@ class SwitchSession(abc.ABC):
 
 
 class SwitchDriver(Driver, abc.ABC):
-    """A kind of switch. One instance per switch row, built from its ``driver_info``."""
+    """A kind of switch. One instance per switch row, built from its decrypted
+    ``driver_info`` by :func:`haas_core.switches.switch_driver`."""
 
-    #: What the driver can do, shown by ``show_switch`` (e.g. ``nativeless-trunk-mode``).
+    #: What the driver can do, shown by ``show_switch``. ``nativeless-trunk-mode``: a port
+    #: may carry tagged networks without a native one.
     capabilities: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self, info: DriverInfo, *, switch_id: int, label: str, database: Database
+    ) -> None:
+        super().__init__(info)
+        self.switch_id = switch_id
+        self.label = label
+        #: haas's database; only simulated switches keep state there.
+        self.database = database
 
     @classmethod
     @abc.abstractmethod
@@ -60,13 +74,27 @@ class SwitchDriver(Driver, abc.ABC):
         """:raises BadArgumentError: ``port`` is not a port name of this kind of switch."""
 
     def ensure_legal_operation(self, nic: Nic, op: str, channel: str) -> None:
-        """Refuse (BlockedError) an operation the switch cannot do, e.g. a tagged
-        network on a port without a native one where the vendor needs that.
-        ``op`` is ``connect`` or ``detach``."""
+        """Refuse (BlockedError) what the switch cannot do. ``op`` is ``connect`` or
+        ``detach``. By default a switch without ``nativeless-trunk-mode`` needs a native
+        network before any tagged one, and keeps it until the tagged ones are gone."""
+        if "nativeless-trunk-mode" in self.capabilities:
+            return
+        channels = {att.channel for att in nic.attachments}
+        if op == "connect" and channel != NATIVE_CHANNEL and NATIVE_CHANNEL not in channels:
+            raise BlockedError(
+                f"Switch {self.label} cannot carry tagged networks on a port without a native "
+                "one: attach a native network first."
+            )
+        if op == "detach" and channel == NATIVE_CHANNEL and channels - {NATIVE_CHANNEL}:
+            raise BlockedError(
+                f"Switch {self.label} cannot drop the native network of a port that carries "
+                "tagged ones: detach the tagged networks first."
+            )
 
     @abc.abstractmethod
-    def open_session(self, switch: Switch, db: Session) -> SwitchSession:
-        """Connect to the switch for a batch of changes."""
+    def open_session(self) -> SwitchSession:
+        """Connect to the switch for a batch of changes.
 
-    def port_label(self, port: Port) -> str:
-        return port.label
+        :raises SwitchError: the switch refused the login or could not be reached
+            (:class:`SwitchConnectionError` when trying again may help).
+        """

@@ -1,17 +1,25 @@
-"""The mock switch driver and its database-backed session."""
+"""The mock switch driver and its database-backed session.
+
+The switch's state lives in its own tables, written in short transactions of
+their own, as a real switch is a system apart from haas's database. Optional
+latency (``session_open_seconds``, ``per_change_seconds``) makes it behave like
+a slow real switch for benchmarks; ``simulate_failure`` makes every session
+fail with that message, like an unreachable switch.
+"""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 
+from pydantic import Field
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
-from haas_core.db.models import Switch
+from haas_core.db.engine import Database
 from haas_core.drivers import DriverInfo, SwitchDriver, SwitchSession
-from haas_core.errors import BadArgumentError
-from haas_plugins_switches.mock.models import MockSwitchPortVlan
+from haas_core.errors import BadArgumentError, SwitchError
+from haas_plugins_switches.mock.models import MockSwitchApplication, MockSwitchPortVlan
 
 # gi1/0/1, te1/0/1, 1/0/10, eth0, Ethernet1/1: letters, then 1-4 slash-separated numbers.
 PORT_NAME = re.compile(r"[A-Za-z-]*\d+(/\d+){0,3}")
@@ -21,47 +29,68 @@ class MockSwitchInfo(DriverInfo):
     hostname: str
     username: str
     password: str
+    session_open_seconds: float = Field(default=0.0, ge=0, le=600)
+    per_change_seconds: float = Field(default=0.0, ge=0, le=600)
+    simulate_failure: str | None = None
 
 
 class MockSwitchSession(SwitchSession):
-    def __init__(self, switch_id: int, db: Session) -> None:
+    def __init__(self, switch_id: int, info: MockSwitchInfo, database: Database) -> None:
         self.switch_id = switch_id
-        self.db = db
+        self.info = info
+        self.database = database
 
-    def modify_port(self, port: str, channel: str, network_id: str | None) -> None:
-        self.db.execute(
-            delete(MockSwitchPortVlan).where(
-                MockSwitchPortVlan.switch_id == self.switch_id,
-                MockSwitchPortVlan.port == port,
-                MockSwitchPortVlan.channel == channel,
+    def _record(
+        self, port: str, operation: str, channel: str | None, network_id: str | None
+    ) -> None:
+        with self.database.session() as db, db.begin():
+            ours = (MockSwitchPortVlan.switch_id == self.switch_id) & (
+                MockSwitchPortVlan.port == port
             )
-        )
-        if network_id is not None:
-            self.db.add(
-                MockSwitchPortVlan(
-                    switch_id=self.switch_id, port=port, channel=channel, network_id=network_id
+            if operation == "revert_port":
+                db.execute(delete(MockSwitchPortVlan).where(ours))
+            else:
+                db.execute(
+                    delete(MockSwitchPortVlan).where(ours, MockSwitchPortVlan.channel == channel)
+                )
+                if network_id is not None:
+                    db.add(
+                        MockSwitchPortVlan(
+                            switch_id=self.switch_id,
+                            port=port,
+                            channel=channel,
+                            network_id=network_id,
+                        )
+                    )
+            db.add(
+                MockSwitchApplication(
+                    switch_id=self.switch_id,
+                    port=port,
+                    operation=operation,
+                    channel=channel,
+                    network_id=network_id,
                 )
             )
-        self.db.flush()
+
+    def modify_port(self, port: str, channel: str, network_id: str | None) -> None:
+        time.sleep(self.info.per_change_seconds)
+        self._record(port, "modify_port", channel, network_id)
 
     def revert_port(self, port: str) -> None:
-        self.db.execute(
-            delete(MockSwitchPortVlan).where(
-                MockSwitchPortVlan.switch_id == self.switch_id, MockSwitchPortVlan.port == port
-            )
-        )
-        self.db.flush()
+        time.sleep(self.info.per_change_seconds)
+        self._record(port, "revert_port", None, None)
 
     def get_port_networks(self, ports: Sequence[str]) -> dict[str, dict[str, str]]:
         result: dict[str, dict[str, str]] = {port: {} for port in ports}
-        rows = self.db.scalars(
-            select(MockSwitchPortVlan).where(
-                MockSwitchPortVlan.switch_id == self.switch_id,
-                MockSwitchPortVlan.port.in_(list(ports)),
+        with self.database.session(write=False) as db:
+            rows = db.scalars(
+                select(MockSwitchPortVlan).where(
+                    MockSwitchPortVlan.switch_id == self.switch_id,
+                    MockSwitchPortVlan.port.in_(list(ports)),
+                )
             )
-        )
-        for row in rows:
-            result[row.port][row.channel] = row.network_id
+            for row in rows:
+                result[row.port][row.channel] = row.network_id
         return result
 
 
@@ -72,6 +101,8 @@ class MockSwitchDriver(SwitchDriver):
     secret_fields = frozenset({"password"})
     capabilities = ("nativeless-trunk-mode",)
 
+    info: MockSwitchInfo
+
     @classmethod
     def validate_port_name(cls, port: str) -> None:
         if not PORT_NAME.fullmatch(port):
@@ -79,5 +110,8 @@ class MockSwitchDriver(SwitchDriver):
                 f"Invalid port name {port!r} for a mock switch: expected e.g. gi1/0/1."
             )
 
-    def open_session(self, switch: Switch, db: Session) -> SwitchSession:
-        return MockSwitchSession(switch.id, db)
+    def open_session(self) -> SwitchSession:
+        time.sleep(self.info.session_open_seconds)
+        if self.info.simulate_failure:
+            raise SwitchError(self.info.simulate_failure)
+        return MockSwitchSession(self.switch_id, self.info, self.database)

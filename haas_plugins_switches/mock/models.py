@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+import datetime as dt
+
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haas_core.db.models import LABEL, Base
+from haas_core.db.models import LABEL, Base, utcnow
 
 
 class MockSwitchPortVlan(Base):
@@ -17,3 +19,18 @@ class MockSwitchPortVlan(Base):
     port: Mapped[str] = mapped_column(String(LABEL))
     channel: Mapped[str] = mapped_column(String(LABEL))
     network_id: Mapped[str] = mapped_column(String(LABEL))
+
+
+class MockSwitchApplication(Base):
+    """Every change a mock switch was asked to make, in order: tests count these to
+    prove each networking action was applied exactly once."""
+
+    __tablename__ = "mock_switch_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    switch_id: Mapped[int] = mapped_column(ForeignKey("switch.id", ondelete="CASCADE"), index=True)
+    port: Mapped[str] = mapped_column(String(LABEL))
+    operation: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(LABEL))
+    network_id: Mapped[str | None] = mapped_column(String(LABEL))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

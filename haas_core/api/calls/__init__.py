@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from haas_core.api.calls import misc, networks, nodes, projects, switches
+from haas_core.api.calls import misc, networking, networks, nodes, projects, switches
 from haas_core.api.routing import Route
 
 
 def core_routes() -> list[Route]:
-    return [*projects.ROUTES, *networks.ROUTES, *nodes.ROUTES, *switches.ROUTES, *misc.ROUTES]
+    return [
+        *projects.ROUTES,
+        *networks.ROUTES,
+        *nodes.ROUTES,
+        *switches.ROUTES,
+        *networking.ROUTES,
+        *misc.ROUTES,
+    ]

@@ -3,4 +3,6 @@
 from haas_plugins_switches.mock import models
 
 BRANCH = "mock_switch"
-TABLES = frozenset({models.MockSwitchPortVlan.__tablename__})
+TABLES = frozenset(
+    {models.MockSwitchPortVlan.__tablename__, models.MockSwitchApplication.__tablename__}
+)

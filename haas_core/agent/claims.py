@@ -1,0 +1,86 @@
+"""Claims: which agent drives which switch, held as a lease on the switch row.
+
+A claim is taken under ``SELECT ... FOR UPDATE SKIP LOCKED`` on the switch row
+(on SQLite, ``BEGIN IMMEDIATE`` serialises the same statements), so two agents
+never hold one switch; it lasts ``lease_seconds`` unless renewed, so a dead
+agent's switches are taken over once its leases run out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+from sqlalchemy import func, or_, select, update
+
+from haas_core.db import models as m
+from haas_core.db.engine import Database
+from haas_core.networking import ERROR, PENDING
+
+
+def _free_or_expired(now: dt.datetime) -> object:
+    return or_(m.Switch.claim_expires.is_(None), m.Switch.claim_expires < now)
+
+
+def switches_with_work(database: Database, exclude: Collection[int]) -> list[int]:
+    """Switches with PENDING actions that no live agent holds, oldest work first."""
+    now = m.utcnow()
+    with database.session(write=False) as db:
+        rows = db.execute(
+            select(m.NetworkingAction.switch_id)
+            .join(m.Switch, m.Switch.id == m.NetworkingAction.switch_id)
+            .where(m.NetworkingAction.status == PENDING, _free_or_expired(now))
+            .group_by(m.NetworkingAction.switch_id)
+            .order_by(func.min(m.NetworkingAction.id))
+        ).scalars()
+        return [sid for sid in rows if sid not in exclude]
+
+
+def claim(database: Database, switch_id: int, agent: str, lease: float) -> bool:
+    now = m.utcnow()
+    with database.session() as db, db.begin():
+        row = db.scalars(
+            select(m.Switch)
+            .where(m.Switch.id == switch_id, _free_or_expired(now))
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:
+            return False
+        row.claimed_by = agent
+        row.claim_expires = now + dt.timedelta(seconds=lease)
+        return True
+
+
+def renew(database: Database, switch_id: int, agent: str, lease: float) -> bool:
+    """Extend our claim; False when it was lost (expired and taken by another agent)."""
+    with database.session() as db, db.begin():
+        result = db.execute(
+            update(m.Switch)
+            .where(m.Switch.id == switch_id, m.Switch.claimed_by == agent)
+            .values(claim_expires=m.utcnow() + dt.timedelta(seconds=lease))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(database: Database, switch_id: int, agent: str) -> None:
+    with database.session() as db, db.begin():
+        db.execute(
+            update(m.Switch)
+            .where(m.Switch.id == switch_id, m.Switch.claimed_by == agent)
+            .values(claimed_by=None, claim_expires=None)
+        )
+
+
+def fail_orphans(database: Database) -> int:
+    """Mark ERROR the pending actions whose switch is gone (no agent could apply them)."""
+    with database.session() as db, db.begin():
+        result = db.execute(
+            update(m.NetworkingAction)
+            .where(m.NetworkingAction.status == PENDING, m.NetworkingAction.switch_id.is_(None))
+            .values(
+                status=ERROR,
+                error="The switch of this action no longer exists.",
+                finished=m.utcnow(),
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,73 @@
+"""Waking the agent: at once on PostgreSQL (LISTEN/NOTIFY), by a short poll on SQLite.
+
+Either way :meth:`Waiter.wake` (a finished batch, SIGTERM) interrupts the wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import threading
+from typing import Any
+
+from haas_core.db.engine import Database
+from haas_core.networking import NOTIFY_CHANNEL
+
+LOG = logging.getLogger(__name__)
+
+
+class Waiter:
+    """Sleeps up to ``interval`` seconds or until woken."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._event = threading.Event()
+
+    def wake(self) -> None:
+        self._event.set()
+
+    def wait(self) -> None:
+        self._event.wait(self.interval)
+        self._event.clear()
+
+    def close(self) -> None:
+        pass
+
+
+class PgNotifyWaiter(Waiter):
+    """LISTENs on its own connection; a NOTIFY (sent at the commit of a queued action)
+    or a wake ends the wait, else a fallback poll after ``interval``."""
+
+    def __init__(self, database: Database, interval: float) -> None:
+        super().__init__(interval)
+        # A connection of its own, outside the pool: it stays in LISTEN mode.
+        dialect = database.engine.dialect
+        cargs, cparams = dialect.create_connect_args(database.engine.url)
+        self._conn: Any = dialect.connect(*cargs, **cparams)
+        self._conn.autocommit = True
+        with self._conn.cursor() as cur:
+            cur.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        self._pipe_r, self._pipe_w = os.pipe()
+
+    def wake(self) -> None:
+        os.write(self._pipe_w, b"x")
+
+    def wait(self) -> None:
+        readable, _, _ = select.select([self._conn, self._pipe_r], [], [], self.interval)
+        if self._pipe_r in readable:
+            os.read(self._pipe_r, 4096)
+        if self._conn in readable:
+            self._conn.poll()
+            self._conn.notifies.clear()
+
+    def close(self) -> None:
+        self._conn.close()
+        os.close(self._pipe_r)
+        os.close(self._pipe_w)
+
+
+def make_waiter(database: Database, poll: float, fallback_poll: float) -> Waiter:
+    if database.engine.dialect.name == "postgresql":
+        return PgNotifyWaiter(database, fallback_poll)
+    return Waiter(poll)

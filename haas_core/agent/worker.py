@@ -1,0 +1,188 @@
+"""Driving one switch: one driver session for a batch of its actions, applied in order.
+
+Actions queued while the batch runs join it. Every driver call runs under a
+timeout; any failure marks only the actions it concerns ERROR (a failed login:
+the batch in hand; anything else: that action) and the next action starts on a
+fresh session.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+
+from haas_core.agent import claims
+from haas_core.agent.apply import Job, pending_jobs, record_done, record_error
+from haas_core.db import models as m
+from haas_core.drivers import SwitchDriver, SwitchSession
+from haas_core.errors import HaasError, SwitchConnectionError
+from haas_core.networking import MODIFY_PORT, action_json
+from haas_core.switches import switch_driver
+
+if TYPE_CHECKING:
+    from haas_core.agent.runner import Agent
+
+LOG = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class SwitchTimeout(Exception):
+    pass
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as an action's error text: the switch's own words where it has them."""
+    if isinstance(exc, HaasError):
+        return exc.msg
+    if isinstance(exc, SwitchTimeout):
+        return str(exc)
+    return f"Driver error: {type(exc).__name__}: {exc}"
+
+
+class SwitchWorker:
+    def __init__(self, agent: Agent, switch_id: int) -> None:
+        self.agent = agent
+        self.services = agent.services
+        self.opts = agent.opts
+        self.switch_id = switch_id
+        self.label = str(switch_id)
+        self.driver: SwitchDriver | None = None
+        self.session: SwitchSession | None = None
+        self.driver_problem: str | None = None
+        #: Why the last login failed; fails the rest of the batch in hand at once.
+        self.login_failure: str | None = None
+        self._calls = ThreadPoolExecutor(1, thread_name_prefix=f"switch{switch_id}")
+        self._renewed = time.monotonic()
+
+    # ------------------------------------------------------------ the batch
+
+    def run(self) -> None:
+        try:
+            while True:
+                with self.services.db.session(write=False) as db:
+                    jobs = pending_jobs(db, self.switch_id, self.opts.batch_size)
+                    if jobs and self.driver is None:
+                        self._load_driver(db)
+                if not jobs:
+                    return
+                self.login_failure = None
+                for job in jobs:
+                    if not self._keep_claim():
+                        LOG.warning("switch %s: claim lost, leaving the batch", self.label)
+                        return
+                    self.process(job)
+                if self.agent.stopping.is_set():
+                    return  # SIGTERM: the batch in hand is done
+        finally:
+            self._close_session()
+            self._calls.shutdown(wait=False)
+            claims.release(self.services.db, self.switch_id, self.agent.id)
+
+    def _load_driver(self, db: Any) -> None:
+        switch = db.scalars(select(m.Switch).where(m.Switch.id == self.switch_id)).one()
+        self.label = switch.label
+        try:
+            self.driver = switch_driver(self.services, switch)
+        except Exception as exc:  # noqa: BLE001 - a bad row fails its actions, not the agent
+            self.driver_problem = f"Cannot use switch {switch.label}: {describe(exc)}"
+
+    def _keep_claim(self) -> bool:
+        if time.monotonic() - self._renewed < self.opts.lease_seconds / 3:
+            return True
+        self._renewed = time.monotonic()
+        return claims.renew(
+            self.services.db, self.switch_id, self.agent.id, self.opts.lease_seconds
+        )
+
+    # ------------------------------------------------------------ one action
+
+    def process(self, job: Job) -> None:
+        started = time.monotonic()
+        error = job.problem or self.driver_problem or self.login_failure
+        if error is None:
+            try:
+                self._apply(job)
+            except Exception as exc:
+                error = describe(exc)
+                if not isinstance(exc, HaasError | SwitchTimeout):
+                    LOG.exception("switch %s: driver failure on action %s", self.label, job.uuid)
+                self._close_session()
+        self._finish(job, error, time.monotonic() - started)
+
+    def _apply(self, job: Job) -> None:
+        assert job.port is not None
+        session = self._open_session()
+        if job.type == MODIFY_PORT:
+            assert job.channel is not None
+            self._call(session.modify_port, job.port, job.channel, job.network_id)
+        else:
+            self._call(session.revert_port, job.port)
+
+    def _finish(self, job: Job, error: str | None, seconds: float) -> None:
+        with self.services.db.session() as db, db.begin():
+            action = record_done(db, job) if error is None else record_error(db, job, error)
+            shown = {**action_json(action), "id": action.uuid} if action else None
+        LOG.info(
+            "action %s switch=%s port=%s %s in %.0f ms%s",
+            job.uuid,
+            self.label,
+            job.port,
+            "DONE" if error is None else "ERROR",
+            seconds * 1000,
+            f": {error}" if error else "",
+        )
+        if shown is not None:
+            self.agent.announce(shown)
+
+    # ------------------------------------------------------------ the session
+
+    def _open_session(self) -> SwitchSession:
+        if self.session is not None:
+            return self.session
+        assert self.driver is not None
+        attempt = 0
+        while True:
+            try:
+                self.session = self._call(self.driver.open_session)
+                return self.session
+            except SwitchConnectionError as exc:
+                if attempt < self.opts.connect_retries:
+                    delay = self.opts.retry_backoff_seconds * 2**attempt
+                    LOG.warning("switch %s: %s; retrying in %.1f s", self.label, exc.msg, delay)
+                    time.sleep(delay)
+                    attempt += 1
+                    continue
+                self.login_failure = describe(exc)
+                raise
+            except Exception as exc:
+                self.login_failure = describe(exc)
+                raise
+
+    def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        future = self._calls.submit(fn, *args)
+        try:
+            return future.result(timeout=self.opts.action_timeout_seconds)
+        except FutureTimeout:
+            # The call is stuck: abandon its thread and its session.
+            self._calls.shutdown(wait=False)
+            self._calls = ThreadPoolExecutor(1, thread_name_prefix=f"switch{self.switch_id}")
+            self.session = None
+            raise SwitchTimeout(
+                f"Switch {self.label} did not answer within "
+                f"{self.opts.action_timeout_seconds:g} s."
+            ) from None
+
+    def _close_session(self) -> None:
+        session, self.session = self.session, None
+        if session is None:
+            return
+        try:
+            self._call(session.close)
+        except Exception as exc:  # noqa: BLE001 - closing is best effort
+            LOG.warning("switch %s: closing the session failed: %s", self.label, describe(exc))

@@ -1,0 +1,88 @@
+"""Networking actions: queueing them (API side) and describing them (both sides).
+
+An action is a row in ``networking_action``; the API queues it in the same
+transaction as the checks that allowed it, and the network agent applies it.
+On PostgreSQL queueing also sends a NOTIFY, delivered at commit, that wakes
+the agents at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import exists, select, text
+from sqlalchemy.orm import Session
+
+from haas_core.db import models as m
+
+#: PostgreSQL NOTIFY channel the agents LISTEN on.
+NOTIFY_CHANNEL = "haas_networking_actions"
+
+PENDING, DONE, ERROR = "PENDING", "DONE", "ERROR"
+MODIFY_PORT, REVERT_PORT = "modify_port", "revert_port"
+
+
+def has_pending_action(db: Session, nic: m.Nic) -> bool:
+    return bool(
+        db.scalar(
+            select(
+                exists().where(
+                    m.NetworkingAction.nic_id == nic.id, m.NetworkingAction.status == PENDING
+                )
+            )
+        )
+    )
+
+
+def queue_action(
+    db: Session,
+    *,
+    type: str,
+    port: m.Port,
+    nic: m.Nic | None,
+    channel: str | None = None,
+    network: m.Network | None = None,
+) -> m.NetworkingAction:
+    """Add a PENDING action (and wake the agents once the transaction commits)."""
+    action = m.NetworkingAction(
+        uuid=str(uuid.uuid4()),
+        type=type,
+        status=PENDING,
+        nic=nic,
+        node_label=nic.owner.label if nic else None,
+        nic_label=nic.label if nic else None,
+        port=port,
+        port_label=port.label,
+        switch_id=port.owner_id,
+        channel=channel,
+        new_network=network,
+        new_network_label=network.label if network else None,
+        created=m.utcnow(),
+    )
+    db.add(action)
+    db.flush()  # the one-pending-action-per-NIC index speaks now, inside the call
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    return action
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    """UTC ISO 8601 with a Z, as the API shows times."""
+    return value.isoformat() + "Z" if value else None
+
+
+def action_json(action: m.NetworkingAction) -> dict[str, Any]:
+    """The ``show_networking_action`` body."""
+    return {
+        "status": action.status,
+        "node": action.node_label,
+        "nic": action.nic_label,
+        "type": action.type,
+        "channel": action.channel,
+        "new_network": action.new_network_label,
+        "error": action.error,
+        "created": timestamp(action.created),
+        "finished": timestamp(action.finished),
+    }
