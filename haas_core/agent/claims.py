@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 
 from haas_core.db import models as m
 from haas_core.db.engine import Database
@@ -73,10 +73,14 @@ def release(database: Database, switch_id: int, agent: str) -> None:
 
 def fail_orphans(database: Database) -> int:
     """Mark ERROR the pending actions whose switch is gone (no agent could apply them)."""
+    orphaned = (m.NetworkingAction.status == PENDING) & m.NetworkingAction.switch_id.is_(None)
+    with database.session(write=False) as db:
+        if not db.scalar(select(exists().where(orphaned))):
+            return 0  # the usual case, without taking the write lock
     with database.session() as db, db.begin():
         result = db.execute(
             update(m.NetworkingAction)
-            .where(m.NetworkingAction.status == PENDING, m.NetworkingAction.switch_id.is_(None))
+            .where(orphaned)
             .values(
                 status=ERROR,
                 error="The switch of this action no longer exists.",

@@ -12,6 +12,7 @@ from haas_core.api.routing import Route
 from haas_core.api.schema import Body, Label, validate
 from haas_core.db import models as m
 from haas_core.errors import BlockedError, DuplicateError, ValidationError
+from haas_core.networking import has_pending_action
 
 
 class ObmdBody(Body):
@@ -85,6 +86,8 @@ def node_delete_nic(ctx: RequestContext, node: str, nic: str) -> None:
     target = ctx.get_child(m.Nic, nic, obj)
     if obj.project_id is not None:
         raise BlockedError(f"Node {node} is owned by a project; detach it first.")
+    if has_pending_action(ctx.db, target):
+        raise BlockedError(f"Nic {nic} has a pending networking action.")
     ctx.db.delete(target)
 
 

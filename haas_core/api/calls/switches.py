@@ -12,6 +12,7 @@ from haas_core.api.routing import Route
 from haas_core.api.schema import Body, Label, validate
 from haas_core.db import models as m
 from haas_core.errors import BlockedError, DuplicateError, NotFoundError
+from haas_core.networking import has_pending_action
 
 
 class SwitchRegister(Body):
@@ -106,13 +107,7 @@ def port_detach_nic(ctx: RequestContext, switch: str, port: str) -> None:
         raise NotFoundError(f"Port {port} is not connected to a NIC.")
     if nic.owner.project_id is not None:
         raise BlockedError(f"Node {nic.owner.label} is owned by a project; detach it first.")
-    if ctx.db.scalar(
-        select(
-            exists().where(
-                m.NetworkingAction.nic_id == nic.id, m.NetworkingAction.status == "PENDING"
-            )
-        )
-    ):
+    if has_pending_action(ctx.db, nic):
         raise BlockedError(f"Nic {nic.label} has a pending networking action.")
     nic.port = None
 
