@@ -60,7 +60,7 @@ PLUGINS_OPTS = [
     ),
 ]
 
-API_OPTS = [
+API_OPTS: list[cfg.Opt] = [
     cfg.BoolOpt(
         "require_authentication",
         default=True,

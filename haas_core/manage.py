@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from oslo_config import cfg
 
@@ -15,10 +16,13 @@ from haas_core.db import migrate
 from haas_core.errors import ConfigError
 from haas_core.log import configure_logging
 
+if TYPE_CHECKING:
+    from haas_core.services import Services
+
 LOG = logging.getLogger(__name__)
 
 
-def _services(conf: cfg.ConfigOpts):
+def _services(conf: cfg.ConfigOpts) -> Services:
     from haas_core.services import build_services
 
     if not migrate.is_up_to_date(conf.database.connection):

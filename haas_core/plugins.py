@@ -7,6 +7,7 @@ at import time; tests build their own with in-memory plugins.
 from __future__ import annotations
 
 import logging
+import types
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,7 +36,8 @@ def enabled_plugin_names(conf: cfg.ConfigOpts) -> dict[str, list[str]]:
     for option, group in PLUGIN_GROUPS.items():
         value = conf.plugins[option]
         names = [value] if isinstance(value, str) else list(value)
-        enabled[group] = [n for n in names if n]
+        # A plugin named twice is enabled once.
+        enabled[group] = list(dict.fromkeys(n for n in names if n))
     return enabled
 
 
@@ -46,10 +48,10 @@ def _load_group(group: str, names: list[str]) -> list[tuple[str, Any]]:
             f"(entry point group {group})"
         )
 
-    def failed(_manager: Any, entrypoint: Any, exc: Exception) -> None:
+    def failed(_manager: Any, entrypoint: Any, exc: BaseException) -> None:
         raise ConfigError(f"plugin {entrypoint.name} ({group}) failed to load: {exc}") from exc
 
-    manager = NamedExtensionManager(
+    manager: NamedExtensionManager[Any] = NamedExtensionManager(
         group,
         names,
         invoke_on_load=False,
@@ -72,11 +74,34 @@ def build_plugin_manager(
     pm.add_hookspecs(hookspecs)
     for group, names in enabled_plugin_names(conf).items():
         for name, plugin in _load_group(group, names):
-            pm.register(plugin, name=f"{group}:{name}")
+            # One module may serve several groups; its hooks are wired once.
+            if not pm.is_registered(plugin):
+                _register(pm, plugin, f"{group}:{name}")
     for plugin in extra_plugins:
-        pm.register(plugin)
+        _register(pm, plugin, None)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise ConfigError(f"plugin {exc.plugin!r}: {exc}") from exc
+        raise ConfigError(f"plugin {_describe(pm, exc.plugin)}: {exc}") from exc
     return pm
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str | None) -> None:
+    """Register ``plugin``; a hook implementation whose arguments do not fit its spec
+    is a ConfigError (pluggy's multi-line message joined into one line)."""
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        detail = "; ".join(line.strip() for line in str(exc).splitlines()[1:] if line.strip())
+        raise ConfigError(f"plugin {name or _describe(pm, plugin)}: {detail or exc}") from exc
+
+
+def _describe(pm: pluggy.PluginManager, plugin: object) -> str:
+    """``haas.switches:mock`` for an enabled plugin, the module or class name otherwise."""
+    name = pm.get_name(plugin)
+    if name and not name.isdigit():
+        return name
+    if isinstance(plugin, types.ModuleType):
+        return plugin.__name__
+    cls = plugin if isinstance(plugin, type) else type(plugin)
+    return f"{cls.__module__}.{cls.__qualname__}"

@@ -98,7 +98,7 @@ def build_services(
     auth_classes = _flatten(hook.haas_register_auth_backends())
     allocators = _flatten(hook.haas_register_network_allocators())
     headnode_classes = _flatten(hook.haas_register_headnode_backends())
-    headnode_name = (enabled["haas.headnodes"] or [None])[0]
+    headnode_name = next(iter(enabled["haas.headnodes"]), None)
     services = Services(
         conf=conf,
         db=Database(conf.database.connection, conf.database.pool_size),

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
 
 from haas_core.db import models as m
 from haas_core.db.engine import Database
 from haas_core.networking import ERROR, PENDING
 
 
-def _free_or_expired(now: dt.datetime) -> object:
+def _free_or_expired(now: dt.datetime) -> ColumnElement[bool]:
     return or_(m.Switch.claim_expires.is_(None), m.Switch.claim_expires < now)
 
 
@@ -33,7 +33,7 @@ def switches_with_work(database: Database, exclude: Collection[int]) -> list[int
             .group_by(m.NetworkingAction.switch_id)
             .order_by(func.min(m.NetworkingAction.id))
         ).scalars()
-        return [sid for sid in rows if sid not in exclude]
+        return [sid for sid in rows if sid is not None and sid not in exclude]
 
 
 def claim(database: Database, switch_id: int, agent: str, lease: float) -> bool:

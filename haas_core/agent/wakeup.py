@@ -5,6 +5,7 @@ Either way :meth:`Waiter.wake` (a finished batch, SIGTERM) interrupts the wait.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -46,7 +47,7 @@ class PgNotifyWaiter(Waiter):
         cargs, cparams = dialect.create_connect_args(database.engine.url)
         self._conn: Any = dialect.connect(*cargs, **cparams)
         self._conn.autocommit = True
-        with self._conn.cursor() as cur:
+        with contextlib.closing(self._conn.cursor()) as cur:
             cur.execute(f"LISTEN {NOTIFY_CHANNEL}")
         self._pipe_r, self._pipe_w = os.pipe()
 

@@ -65,4 +65,4 @@ class RouteTable:
             ) from None
         except WzNotFound:
             raise NotFoundError(f"No such API call: {method} {path}") from None
-        return route, args
+        return route, dict(args)

@@ -119,4 +119,4 @@ def is_up_to_date(url: str) -> bool:
         engine.dispose()
     # Revisions an upgrade to "heads" would still run (core is a dependency of the
     # plugin branches, not their parent, so comparing head sets is not enough).
-    return not script._upgrade_revs("heads", tuple(heads))
+    return not any(script.iterate_revisions("heads", tuple(heads), implicit_base=True))

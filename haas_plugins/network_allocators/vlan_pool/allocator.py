@@ -26,11 +26,12 @@ def parse_vlan_ranges(items: list[str]) -> set[int]:
         text = item.strip()
         if not text:
             continue
-        low, _, high = text.partition("-")
-        try:
-            first, last = int(low), int(high or low)
-        except ValueError:
-            raise ConfigError(f"[network_allocator_vlan_pool] vlans: bad range {text!r}") from None
+        low, sep, high = text.partition("-")
+        # Plain digits only: int() would also take "10-" (as 10), "+5" and "1_0".
+        bounds = [low.strip(), high.strip()] if sep else [low.strip()]
+        if not all(b.isascii() and b.isdigit() for b in bounds):
+            raise ConfigError(f"[network_allocator_vlan_pool] vlans: bad range {text!r}")
+        first, last = int(bounds[0]), int(bounds[-1])
         if not MIN_VLAN <= first <= last <= MAX_VLAN:
             raise ConfigError(
                 f"[network_allocator_vlan_pool] vlans: {text!r} is not within "
@@ -81,6 +82,10 @@ class VlanPoolAllocator(NetworkAllocator):
 
     def claim(self, db: Session, net_id: str) -> bool:
         vlan = parse_vlan_id(net_id)
+        if net_id != str(vlan):
+            # "0500" is VLAN 500 on the wire: only the canonical spelling is stored, so
+            # the unique network id keeps two networks off one VLAN.
+            raise BadArgumentError(f"Invalid VLAN id {net_id!r}: write it as {vlan}.")
         if vlan not in self.vlans:
             return False
         row = self._row(db, vlan)
