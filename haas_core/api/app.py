@@ -12,7 +12,12 @@ from webob import Request, Response
 from haas_core.api.arguments import call_arguments
 from haas_core.api.calls import core_routes
 from haas_core.api.context import RequestContext
-from haas_core.api.pecan_hooks import JsonErrorHook, RequestIdHook, json_response
+from haas_core.api.pecan_hooks import (
+    JsonErrorHook,
+    RequestIdHook,
+    choose_request_id,
+    json_response,
+)
 from haas_core.api.routing import Route, RouteTable
 from haas_core.drivers import Identity
 from haas_core.errors import AuthorizationError, DuplicateError
@@ -93,6 +98,12 @@ def all_routes(services: Services) -> list[Route]:
 
 
 class HaasPecan(pecan.Pecan):
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        # Pecan reads the path before its on_route hooks run; a path that is not UTF-8
+        # fails there, and its error must not carry the previous request's id.
+        request_id.set(choose_request_id(environ.get("HTTP_X_REQUEST_ID", "")))
+        return super().__call__(environ, start_response)
+
     def _handle_empty_response_body(self, state: Any) -> None:
         # Pecan turns an empty 200 into a 204; HIL's clients expect the 200 it sent.
         pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from webob import Request
@@ -25,6 +26,38 @@ def _query_arguments(request: Request) -> dict[str, Any]:
     return data
 
 
+def _not_json(token: str) -> float:
+    raise ValueError(f"{token} is not JSON")
+
+
+def _finite(token: str) -> float:
+    value = float(token)
+    if not math.isfinite(value):
+        raise ValueError(f"{token} is out of range")
+    return value
+
+
+def _storable(data: Any) -> bool:
+    """No string (key or value) holds a NUL or an unpaired surrogate, which
+    PostgreSQL cannot store (SQLite would): the same body must mean the same on both."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return False
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return False
+    return True
+
+
 def _body_arguments(request: Request) -> dict[str, Any]:
     # Parse the raw body whatever the Content-Type says: HIL's client sends none
     # and curl -d sends form-encoding; never drop a body silently.
@@ -32,11 +65,16 @@ def _body_arguments(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        # Strict JSON: no NaN/Infinity, no float overflowing to infinity.
+        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ValidationError("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ValidationError("The request body must be a JSON object.")
+    if not _storable(data):
+        raise ValidationError(
+            "The request body contains a NUL character or an unpaired surrogate in a string."
+        )
     return data
 
 

@@ -13,7 +13,13 @@ from pecan.hooks import PecanHook
 from webob import Response
 from webob.exc import HTTPException
 
-from haas_core.errors import AuthorizationError, HaasError, MethodNotAllowed, ServerError
+from haas_core.errors import (
+    AuthorizationError,
+    HaasError,
+    MethodNotAllowed,
+    ServerError,
+    ValidationError,
+)
 from haas_core.log import request_id
 
 LOG = logging.getLogger(__name__)
@@ -30,8 +36,16 @@ def json_response(body: Any, status: int = 200) -> Response:
         status=status,
         body=json.dumps(body).encode(),
         content_type="application/json",
-        charset=None,
+        # No charset parameter on application/json (WebOb accepts None; its stubs do not).
+        charset=None,  # type: ignore[arg-type]
     )
+
+
+def choose_request_id(given: str) -> str:
+    """The client's ``X-Request-Id`` when usable, else a new one."""
+    if 0 < len(given) <= MAX_REQUEST_ID and given.isprintable():
+        return given
+    return uuid.uuid4().hex
 
 
 class RequestIdHook(PecanHook):
@@ -41,19 +55,21 @@ class RequestIdHook(PecanHook):
     priority = 10
 
     def on_route(self, state: Any) -> None:
-        given = state.request.headers.get("X-Request-Id", "")
-        rid = given if 0 < len(given) <= MAX_REQUEST_ID and given.isprintable() else None
-        request_id.set(rid or uuid.uuid4().hex)
+        request_id.set(choose_request_id(state.request.headers.get("X-Request-Id", "")))
         state.request.environ["haas.started"] = time.perf_counter()
 
     def after(self, state: Any) -> None:
         request, response = state.request, state.response
         response.headers["X-Request-Id"] = request_id.get()
         started = request.environ.get("haas.started", time.perf_counter())
+        try:
+            path = request.path_qs
+        except HTTPException:  # a path or query that is not UTF-8 (already answered 400)
+            path = repr(request.environ.get("PATH_INFO", ""))
         LOG.info(
             "%s %s %s user=%s %.1fms",
             request.method,
-            request.path_qs,
+            path,
             response.status_int,
             request.environ.get("haas.user", "-"),
             (time.perf_counter() - started) * 1000,
@@ -84,8 +100,9 @@ class JsonErrorHook(PecanHook):
                 LOG.error("%s: %s", type(exc).__name__, exc.msg)
             return exc
         if isinstance(exc, HTTPException) and exc.code < 500:  # type: ignore[attr-defined]
-            # Raised by Pecan itself (e.g. a bad Accept header).
-            error = HaasError(exc.explanation or exc.title)  # type: ignore[attr-defined]
+            # Raised by Pecan itself (e.g. a path or query string that is not UTF-8).
+            cls = ValidationError if exc.code == 400 else HaasError  # type: ignore[attr-defined]
+            error = cls(exc.explanation or exc.title)  # type: ignore[attr-defined]
             error.status = exc.code  # type: ignore[attr-defined]
             return error
         LOG.exception("unexpected error")
