@@ -180,6 +180,30 @@ def network_revoke_project_access(ctx: RequestContext, network: str, project: st
         )
     ):
         raise BlockedError(f"Project {project} still has nodes on network {network}.")
+    # HIL v0.4 also refused while the project's headnodes used the network; a pending
+    # connect would put the project's node on it after the revoke.
+    if ctx.db.scalar(
+        select(
+            exists()
+            .where(m.Hnic.network_id == net.id)
+            .where(m.Hnic.owner_id == m.Headnode.id)
+            .where(m.Headnode.project_id == obj.id)
+        )
+    ):
+        raise BlockedError(f"Project {project} still has headnodes on network {network}.")
+    if ctx.db.scalar(
+        select(
+            exists()
+            .where(m.NetworkingAction.new_network_id == net.id)
+            .where(m.NetworkingAction.status == "PENDING")
+            .where(m.NetworkingAction.nic_id == m.Nic.id)
+            .where(m.Nic.owner_id == m.Node.id)
+            .where(m.Node.project_id == obj.id)
+        )
+    ):
+        raise BlockedError(
+            f"Project {project} has pending networking actions on network {network}."
+        )
     net.access.remove(obj)
 
 
