@@ -171,6 +171,7 @@ def world(api: Api) -> Api:
                 access=[projects[p] for p in access],
                 network_id=next(pool_ids),
                 allocated=True,
+                public=owner is None and not access,
             )
         for nic, net, channel in [
             ("n1/eth0", "pub", "vlan/native"),

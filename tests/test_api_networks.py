@@ -829,3 +829,18 @@ def test_null_allocator_never_runs_out(null_alloc_api: Api) -> None:
     for i in range(len(POOL) + 3):
         create(api, f"n{i:02d}", PUBLIC)
     assert len(set(net_ids(api).values())) == len(POOL) + 3
+
+
+def test_emptying_a_provider_networks_access_list_never_makes_it_public(api: Api) -> None:
+    api.put("/v0/network/prov", {"owner": "admin", "access": "p1", "net_id": ""})
+    assert api.delete("/v0/network/prov/access/p1", user="alice").status_int == 200
+    assert api.get("/v0/network/prov", user="bob").status_int == 403
+    assert "prov" not in api.get("/v0/networks", user="bob").json
+    assert api.get("/v0/networks").json["prov"]["projects"] is None
+
+
+def test_granting_access_to_a_public_network_keeps_it_public(api: Api) -> None:
+    api.put("/v0/network/pub", {"owner": "admin", "access": "", "net_id": ""})
+    assert api.put("/v0/network/pub/access/p1").status_int == 200
+    assert api.get("/v0/network/pub", user="bob").status_int == 200
+    assert "pub" in api.get("/v0/networks", user="bob").json

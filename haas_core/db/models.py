@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -163,6 +164,9 @@ class Network(Base):
     network_id: Mapped[str] = mapped_column(String(LABEL), unique=True)
     # True when network_id came from the allocator's pool (and goes back on delete).
     allocated: Mapped[bool] = mapped_column(Boolean)
+    # Usable by every project. Fixed at creation: emptying a provider network's access
+    # list must never make it public.
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     owner: Mapped[Project | None] = relationship(back_populates="networks_created")
     access: Mapped[list[Project]] = relationship(

@@ -73,8 +73,7 @@ def node_connect_network(
     node_obj, nic_obj, net, port = _owned_nic(ctx, node, nic, network)
     project = node_obj.project
     assert project is not None
-    public = net.owner_id is None and not net.access
-    if not (public or project in net.access or net.owner_id == project.id):
+    if not (net.public or project in net.access or net.owner_id == project.id):
         raise ProjectMismatchError(
             f"Project {project.label} does not have access to network {network}."
         )

@@ -55,6 +55,7 @@ def network_create(
             access=access_list,
             network_id=net_id,
             allocated=allocated,
+            public=owner_obj is None and not access,
         )
     )
 
@@ -81,14 +82,10 @@ def network_delete(ctx: RequestContext, network: str) -> None:
     db.delete(net)
 
 
-def _is_public(net: m.Network) -> bool:
-    return net.owner_id is None and not net.access
-
-
 def _may_see(ctx: RequestContext, net: m.Network) -> bool:
     identity = ctx.identity
     return (
-        _is_public(net)
+        net.public
         or identity.is_admin
         or any(identity.in_project(p.label) for p in net.access)
     )
