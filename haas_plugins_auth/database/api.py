@@ -37,9 +37,10 @@ def _user(ctx: RequestContext, user: str) -> User:
 
 
 def list_users(ctx: RequestContext) -> dict[str, dict[str, Any]]:
-    users = ctx.db.scalars(select(User).options(selectinload(User.projects)).order_by(User.label))
+    users = ctx.db.scalars(select(User).options(selectinload(User.projects)))
     return {
-        u.label: {"is_admin": u.is_admin, "projects": [p.label for p in u.projects]} for u in users
+        u.label: {"is_admin": u.is_admin, "projects": sorted(p.label for p in u.projects)}
+        for u in sorted(users, key=lambda u: u.label)
     }
 
 

@@ -84,11 +84,7 @@ def network_delete(ctx: RequestContext, network: str) -> None:
 
 def _may_see(ctx: RequestContext, net: m.Network) -> bool:
     identity = ctx.identity
-    return (
-        net.public
-        or identity.is_admin
-        or any(identity.in_project(p.label) for p in net.access)
-    )
+    return net.public or identity.is_admin or any(identity.in_project(p.label) for p in net.access)
 
 
 def show_network(ctx: RequestContext, network: str) -> dict[str, Any]:
@@ -111,15 +107,13 @@ def show_network(ctx: RequestContext, network: str) -> dict[str, Any]:
 
 
 def list_networks(ctx: RequestContext) -> dict[str, dict[str, Any]]:
-    nets = ctx.db.scalars(
-        select(m.Network).options(selectinload(m.Network.access)).order_by(m.Network.label)
-    )
+    nets = ctx.db.scalars(select(m.Network).options(selectinload(m.Network.access)))
     return {
         net.label: {
             "network_id": net.network_id,
-            "projects": [p.label for p in net.access] or None,
+            "projects": sorted(p.label for p in net.access) or None,
         }
-        for net in nets
+        for net in sorted(nets, key=lambda net: net.label)
         if _may_see(ctx, net)
     }
 

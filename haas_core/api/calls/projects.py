@@ -16,7 +16,7 @@ class NodeArg(Body):
 
 
 def list_projects(ctx: RequestContext) -> list[str]:
-    return list(ctx.db.scalars(select(m.Project.label).order_by(m.Project.label)))
+    return sorted(ctx.db.scalars(select(m.Project.label)))
 
 
 def project_create(ctx: RequestContext, project: str) -> None:
@@ -75,22 +75,17 @@ def project_detach_node(ctx: RequestContext, project: str, node: str) -> None:
 def list_project_nodes(ctx: RequestContext, project: str) -> list[str]:
     obj = ctx.get(m.Project, project)
     ctx.require_project(obj)
-    return list(
-        ctx.db.scalars(
-            select(m.Node.label).where(m.Node.project_id == obj.id).order_by(m.Node.label)
-        )
-    )
+    return sorted(ctx.db.scalars(select(m.Node.label).where(m.Node.project_id == obj.id)))
 
 
 def list_project_networks(ctx: RequestContext, project: str) -> list[str]:
     obj = ctx.get(m.Project, project)
     ctx.require_project(obj)
-    return list(
+    return sorted(
         ctx.db.scalars(
             select(m.Network.label)
             .join(m.network_access, m.network_access.c.network_id == m.Network.id)
             .where(m.network_access.c.project_id == obj.id)
-            .order_by(m.Network.label)
         )
     )
 
@@ -98,13 +93,7 @@ def list_project_networks(ctx: RequestContext, project: str) -> list[str]:
 def list_project_headnodes(ctx: RequestContext, project: str) -> list[str]:
     obj = ctx.get(m.Project, project)
     ctx.require_project(obj)
-    return list(
-        ctx.db.scalars(
-            select(m.Headnode.label)
-            .where(m.Headnode.project_id == obj.id)
-            .order_by(m.Headnode.label)
-        )
-    )
+    return sorted(ctx.db.scalars(select(m.Headnode.label).where(m.Headnode.project_id == obj.id)))
 
 
 ROUTES = [

@@ -57,7 +57,7 @@ def show_switch(ctx: RequestContext, switch: str) -> dict[str, Any]:
 
 
 def list_switches(ctx: RequestContext) -> list[str]:
-    return list(ctx.db.scalars(select(m.Switch.label).order_by(m.Switch.label)))
+    return sorted(ctx.db.scalars(select(m.Switch.label)))
 
 
 def switch_register_port(ctx: RequestContext, switch: str, port: str) -> None:
