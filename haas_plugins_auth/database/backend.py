@@ -18,17 +18,31 @@ import time
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from oslo_config import cfg
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 from webob import Request
 
+from haas_core.db.models import Project
 from haas_core.drivers import AuthBackend, Identity
 from haas_core.errors import AuthorizationError
-from haas_plugins_auth.database.models import User
+from haas_plugins_auth.database.models import User, user_project
 
 LOG = logging.getLogger(__name__)
 
 MAX_CACHE_ENTRIES = 10_000
+
+#: The caller's row, once per project (one row with project None when it has none).
+_USER_QUERY = (
+    select(
+        User.label,
+        User.hashed_password,
+        User.is_admin,
+        Project.label.label("project"),
+    )
+    .outerjoin(user_project, user_project.c.user_id == User.id)
+    .outerjoin(Project, Project.id == user_project.c.project_id)
+    .where(User.label == bindparam("username"))
+)
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -77,9 +91,10 @@ class DatabaseAuth(AuthBackend):
         if creds is None:
             return None
         username, password = creds
-        row = db.scalars(
-            select(User).where(User.label == username).options(selectinload(User.projects))
-        ).one_or_none()
+        # One plain SELECT (user joined to its projects), not ORM objects: this runs on
+        # every request, and two ORM queries cost more than many calls themselves.
+        rows = db.execute(_USER_QUERY, {"username": username}).all()
+        row = rows[0] if rows else None
         key = self._cache_key(username, password)
         cached = self._cache.get(key)
         now = time.monotonic()
@@ -90,7 +105,7 @@ class DatabaseAuth(AuthBackend):
             and cached[1] == row.hashed_password
             and cached[2] > now
         ):
-            self._verify(row, password)
+            self._verify(row.hashed_password if row else None, password)
             assert row is not None
             with self._lock:
                 if len(self._cache) >= MAX_CACHE_ENTRIES:
@@ -100,14 +115,17 @@ class DatabaseAuth(AuthBackend):
         return Identity(
             user=row.label,
             is_admin=row.is_admin,
-            projects=frozenset(p.label for p in row.projects),
+            projects=frozenset(r.project for r in rows if r.project is not None),
         )
 
-    def _verify(self, row: User | None, password: str) -> None:
+    def _verify(self, hashed_password: str | None, password: str) -> None:
         try:
-            self.hasher.verify(row.hashed_password if row else self._dummy_hash, password)
+            self.hasher.verify(
+                self._dummy_hash if hashed_password is None else hashed_password, password
+            )
+            ok = hashed_password is not None
         except (VerificationError, InvalidHashError):
-            row = None
-        if row is None:
+            ok = False
+        if not ok:
             LOG.info("authentication failed")
             raise AuthorizationError("Invalid username or password.")
