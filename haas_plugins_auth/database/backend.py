@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -79,6 +80,7 @@ class DatabaseAuth(AuthBackend):
         self._salt = os.urandom(16)
         self._cache: dict[bytes, tuple[str, str, float]] = {}
         self._lock = threading.Lock()
+        self._gates: dict[bytes, threading.Lock] = {}
 
     def hash_password(self, password: str) -> str:
         return self.hasher.hash(password)
@@ -96,26 +98,40 @@ class DatabaseAuth(AuthBackend):
         rows = db.execute(_USER_QUERY, {"username": username}).all()
         row = rows[0] if rows else None
         key = self._cache_key(username, password)
-        cached = self._cache.get(key)
-        now = time.monotonic()
-        if not (
-            cached
-            and row
-            and cached[0] == row.label
-            and cached[1] == row.hashed_password
-            and cached[2] > now
-        ):
-            self._verify(row.hashed_password if row else None, password)
-            assert row is not None
+        if not self._fresh(key, row):
+            # One request per credentials pays for the slow hash check; the others
+            # that arrive meanwhile (a cold or expired cache) wait for its verdict.
             with self._lock:
-                if len(self._cache) >= MAX_CACHE_ENTRIES:
-                    self._cache.clear()
-                self._cache[key] = (row.label, row.hashed_password, now + self.ttl)
+                gate = self._gates.setdefault(key, threading.Lock())
+            with gate:
+                try:
+                    if not self._fresh(key, row):
+                        self._verify(row.hashed_password if row else None, password)
+                        assert row is not None
+                        with self._lock:
+                            if len(self._cache) >= MAX_CACHE_ENTRIES:
+                                self._cache.clear()
+                            expires = time.monotonic() + self.ttl
+                            self._cache[key] = (row.label, row.hashed_password, expires)
+                finally:
+                    with self._lock:
+                        self._gates.pop(key, None)
         assert row is not None
         return Identity(
             user=row.label,
             is_admin=row.is_admin,
             projects=frozenset(r.project for r in rows if r.project is not None),
+        )
+
+    def _fresh(self, key: bytes, row: Any) -> bool:
+        """Whether ``key`` was verified recently against the user's current hash."""
+        cached = self._cache.get(key)
+        return bool(
+            cached
+            and row
+            and cached[0] == row.label
+            and cached[1] == row.hashed_password
+            and cached[2] > time.monotonic()
         )
 
     def _verify(self, hashed_password: str | None, password: str) -> None:
