@@ -110,6 +110,14 @@ AGENT_OPTS = [
         help="Wait before the first connection retry; doubles with each retry.",
     ),
     cfg.IntOpt("batch_size", default=100, min=1, help="Actions fetched per switch at a time."),
+    cfg.FloatOpt(
+        "session_idle_seconds",
+        default=1.0,
+        min=0.0,
+        help="How long a switch's session stays open, and the switch claimed, after its last "
+        "action, for actions that follow soon after (a login saved); at most a third of "
+        "lease_seconds.",
+    ),
 ]
 
 SEARCH_PATH = ("./haas.conf", "/etc/haas/haas.conf")

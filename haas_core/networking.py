@@ -13,14 +13,18 @@ import uuid
 from typing import Any
 
 from sqlalchemy import exists, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from haas_core.db import models as m
+from haas_core.errors import BlockedError
 
 #: PostgreSQL NOTIFY channel the agents LISTEN on.
 NOTIFY_CHANNEL = "haas_networking_actions"
 
 PENDING, DONE, ERROR = "PENDING", "DONE", "ERROR"
+#: How PostgreSQL and SQLite name the one-pending-action-per-NIC index when it refuses a row.
+PENDING_INDEX_NAMES = ("uq_networking_action_pending_nic", "networking_action.nic_id")
 MODIFY_PORT, REVERT_PORT = "modify_port", "revert_port"
 
 
@@ -46,13 +50,14 @@ def queue_action(
     network: m.Network | None = None,
 ) -> m.NetworkingAction:
     """Add a PENDING action (and wake the agents once the transaction commits)."""
+    nic_label = nic.label if nic else None
     action = m.NetworkingAction(
         uuid=str(uuid.uuid4()),
         type=type,
         status=PENDING,
         nic=nic,
         node_label=nic.owner.label if nic else None,
-        nic_label=nic.label if nic else None,
+        nic_label=nic_label,
         port=port,
         port_label=port.label,
         switch_id=port.owner_id,
@@ -62,7 +67,17 @@ def queue_action(
         created=m.utcnow(),
     )
     db.add(action)
-    db.flush()  # the one-pending-action-per-NIC index speaks now, inside the call
+    try:
+        db.flush()  # the one-pending-action-per-NIC index speaks now, inside the call
+    except IntegrityError as exc:
+        # A concurrent request queued an action on this NIC since the call's own check:
+        # answer as that check does, not with a generic conflict. (The failed flush
+        # expired the session's objects: no attribute of them may be read now.)
+        if nic_label is not None and any(name in str(exc.orig) for name in PENDING_INDEX_NAMES):
+            raise BlockedError(
+                f"A networking action is already pending on nic {nic_label}."
+            ) from None
+        raise
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return action

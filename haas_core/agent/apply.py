@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from haas_core.db import models as m
 from haas_core.networking import DONE, ERROR, MODIFY_PORT, PENDING
@@ -28,8 +28,14 @@ class Job:
 
 
 def pending_jobs(db: Session, switch_id: int, limit: int) -> list[Job]:
+    # One query for the batch: port, NIC and network come joined, not one by one.
     actions = db.scalars(
         select(m.NetworkingAction)
+        .options(
+            joinedload(m.NetworkingAction.port),
+            joinedload(m.NetworkingAction.nic),
+            joinedload(m.NetworkingAction.new_network),
+        )
         .where(m.NetworkingAction.switch_id == switch_id, m.NetworkingAction.status == PENDING)
         .order_by(m.NetworkingAction.id)
         .limit(limit)

@@ -22,14 +22,20 @@ def _free_or_expired(now: dt.datetime) -> ColumnElement[bool]:
     return or_(m.Switch.claim_expires.is_(None), m.Switch.claim_expires < now)
 
 
-def switches_with_work(database: Database, exclude: Collection[int]) -> list[int]:
-    """Switches with PENDING actions that no live agent holds, oldest work first."""
+def switches_with_work(
+    database: Database, exclude: Collection[int], holder: str | None = None
+) -> list[int]:
+    """Switches with PENDING actions that no live agent holds (or ``holder`` holds),
+    oldest work first."""
     now = m.utcnow()
+    claimable = _free_or_expired(now)
+    if holder is not None:
+        claimable = or_(claimable, m.Switch.claimed_by == holder)
     with database.session(write=False) as db:
         rows = db.execute(
             select(m.NetworkingAction.switch_id)
             .join(m.Switch, m.Switch.id == m.NetworkingAction.switch_id)
-            .where(m.NetworkingAction.status == PENDING, _free_or_expired(now))
+            .where(m.NetworkingAction.status == PENDING, claimable)
             .group_by(m.NetworkingAction.switch_id)
             .order_by(func.min(m.NetworkingAction.id))
         ).scalars()

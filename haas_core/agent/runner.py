@@ -27,6 +27,8 @@ class Agent:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()
         self._busy: set[int] = set()
+        #: Workers whose switch has nothing left, keeping its session open a while.
+        self._idle_sessions: dict[int, IdleSession] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(self.opts.workers, thread_name_prefix="agent")
         self._waiter = make_waiter(
@@ -38,6 +40,9 @@ class Agent:
         if not self.stopping.is_set():
             LOG.info("agent %s stopping after the batches in hand", self.id)
         self.stopping.set()
+        with self._lock:
+            for idle in self._idle_sessions.values():
+                idle.leave()
         self._waiter.wake()
 
     def install_signal_handlers(self) -> None:
@@ -59,15 +64,25 @@ class Agent:
             LOG.info("agent %s stopped", self.id)
 
     def dispatch(self) -> None:
-        """Claim as many switches with work as there are idle workers."""
+        """Hand new work to the workers keeping their switch's session open, and claim as
+        many other switches with work as there are idle workers (asking workers that keep
+        an idle session to leave when there are too few)."""
         claims.fail_orphans(self.services.db)
         with self._lock:
             idle = self.opts.workers - len(self._busy)
-            busy = set(self._busy)
-        if idle <= 0:
+            waiting = dict(self._idle_sessions)
+            busy = self._busy - waiting.keys()
+        if idle <= 0 and not waiting:
             return
-        for switch_id in claims.switches_with_work(self.services.db, busy):
-            if idle == 0 or self.stopping.is_set():
+        found = claims.switches_with_work(self.services.db, busy, holder=self.id)
+        others = [switch_id for switch_id in found if switch_id not in waiting]
+        for switch_id in found:
+            if switch_id in waiting:
+                waiting.pop(switch_id).resume()
+        for spare in list(waiting.values())[: max(0, len(others) - idle)]:
+            spare.leave()  # its worker is wanted for another switch
+        for switch_id in others:
+            if idle <= 0 or self.stopping.is_set():
                 break
             if not claims.claim(self.services.db, switch_id, self.id, self.opts.lease_seconds):
                 continue  # another agent holds it
@@ -86,9 +101,51 @@ class Agent:
                 self._busy.discard(switch_id)
             self._waiter.wake()  # more work may be waiting for a free worker
 
+    def wait_for_work(self, switch_id: int, seconds: float) -> IdleSession:
+        """Register ``switch_id``'s worker as keeping an idle session; the dispatcher will
+        :meth:`IdleSession.resume` it when new work for the switch shows up."""
+        idle = IdleSession(self, switch_id, seconds)
+        with self._lock:
+            if self.stopping.is_set():
+                idle.leave()
+            self._idle_sessions[switch_id] = idle
+        return idle
+
+    def forget_idle_session(self, idle: IdleSession) -> None:
+        with self._lock:
+            if self._idle_sessions.get(idle.switch_id) is idle:
+                del self._idle_sessions[idle.switch_id]
+
     def announce(self, action: dict[str, Any]) -> None:
         """Tell observers (``haas_networking_action_applied``); their failures are logged."""
         try:
             self.services.pm.hook.haas_networking_action_applied(action=action)
         except Exception:
             LOG.exception("an observer of action %s failed", action.get("id"))
+
+
+class IdleSession:
+    """A worker waiting, session open, for more work on its switch."""
+
+    def __init__(self, agent: Agent, switch_id: int, seconds: float) -> None:
+        self.agent = agent
+        self.switch_id = switch_id
+        self.seconds = seconds
+        self.has_work = False
+        self._event = threading.Event()
+
+    def resume(self) -> None:
+        self.has_work = True
+        self._event.set()
+
+    def leave(self) -> None:
+        self._event.set()
+
+    def wait(self) -> bool:
+        """True when new work came within ``seconds``; False: close the session and go."""
+        self._event.wait(self.seconds)
+        return self.has_work and not self.agent.stopping.is_set()
+
+    def done(self) -> None:
+        """The wait is over (or never began): the dispatcher forgets it."""
+        self.agent.forget_idle_session(self)

@@ -1,6 +1,8 @@
 """Driving one switch: one driver session for a batch of its actions, applied in order.
 
-Actions queued while the batch runs join it. Every driver call runs under a
+Actions queued while the batch runs join it, and so do those queued within
+``session_idle_seconds`` after it: the session stays open that long, sparing
+a login when actions trickle in. Every driver call runs under a
 timeout; any failure marks only the actions it concerns ERROR (a failed login:
 the batch in hand; anything else: that action) and the next action starts on a
 fresh session.
@@ -26,7 +28,7 @@ from haas_core.networking import MODIFY_PORT, action_json
 from haas_core.switches import switch_driver
 
 if TYPE_CHECKING:
-    from haas_core.agent.runner import Agent
+    from haas_core.agent.runner import Agent, IdleSession
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,12 +67,20 @@ class SwitchWorker:
     def run(self) -> None:
         try:
             while True:
-                with self.services.db.session(write=False) as db:
-                    jobs = pending_jobs(db, self.switch_id, self.opts.batch_size)
-                    if jobs and self.driver is None:
-                        self._load_driver(db)
+                # Registered before looking, so that work queued after the look is announced.
+                idle = self._idle_session()
+                try:
+                    with self.services.db.session(write=False) as db:
+                        jobs = pending_jobs(db, self.switch_id, self.opts.batch_size)
+                        if jobs and self.driver is None:
+                            self._load_driver(db)
+                    if not jobs and not (idle is not None and idle.wait()):
+                        return
+                finally:
+                    if idle is not None:
+                        idle.done()
                 if not jobs:
-                    return
+                    continue
                 self.login_failure = None
                 for job in jobs:
                     if not self._keep_claim():
@@ -83,6 +93,15 @@ class SwitchWorker:
             self._close_session()
             self._calls.shutdown(wait=False)
             claims.release(self.services.db, self.switch_id, self.agent.id)
+
+    def _idle_session(self) -> IdleSession | None:
+        """While a session is open, wait a little for more work before closing it: the
+        next login is saved when actions trickle in (never longer than a third of the
+        lease, which is renewed only between actions)."""
+        seconds = min(self.opts.session_idle_seconds, self.opts.lease_seconds / 3)
+        if self.session is None or seconds <= 0 or not self._keep_claim():
+            return None
+        return self.agent.wait_for_work(self.switch_id, seconds)
 
     def _load_driver(self, db: Any) -> None:
         switch = db.scalars(select(m.Switch).where(m.Switch.id == self.switch_id)).one()
