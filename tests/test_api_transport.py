@@ -48,7 +48,7 @@ def count(api: Api, model: type[m.Base]) -> int:
 
 
 def dispatcher(api: Api) -> Dispatcher:
-    return api.app.app.root._dispatcher
+    return api.app.app.dispatcher
 
 
 def wrap_handler(
@@ -629,3 +629,13 @@ def test_path_or_query_that_is_not_utf8_is_a_json_validation_error(
     assert sent.status_int == 400
     assert sent.headers["X-Request-Id"] == "bad-bytes-1"
     assert api.get("/v0/nodes/all").json == []
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/plain", "text/html", "*/*"])
+def test_calls_answer_json_whatever_the_accept_header(api: Api, accept: str) -> None:
+    resp = api.get("/v0/projects", headers={"Accept": accept})
+    assert resp.status_int == 200
+    assert resp.content_type == "application/json"
+    assert resp.json == ["p1", "p2"]
+    missing = api.get("/v0/node/nope", headers={"Accept": accept})
+    assert (missing.status_int, missing.json["type"]) == (404, "NotFoundError")

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import pecan
+from pecan.core import PecanBase
 from sqlalchemy.exc import IntegrityError
 from webob import Request, Response
 
@@ -74,22 +75,6 @@ class Dispatcher:
             db.close()
 
 
-class RootController:
-    def __init__(self, dispatcher: Dispatcher) -> None:
-        self._dispatcher = dispatcher
-
-    @pecan.expose()
-    def _route(self, args: list[str], request: Request) -> tuple[Any, list[str]]:
-        request.environ["haas.route"] = self._dispatcher.table.match(
-            request.method, request.path_info
-        )
-        return self.call, []
-
-    @pecan.expose()
-    def call(self, *_args: Any, **_kwargs: Any) -> Response:
-        return self._dispatcher(pecan.request)
-
-
 def all_routes(services: Services) -> list[Route]:
     routes = list(core_routes())
     for extra in services.pm.hook.haas_register_api_routes():
@@ -97,12 +82,42 @@ def all_routes(services: Services) -> list[Route]:
     return routes
 
 
-class HaasPecan(pecan.Pecan):
+class RootController:
+    """Pecan wants a root object; haas routes with its own table (see HaasPecan)."""
+
+
+class HaasPecan(PecanBase):
+    """Pecan with haas's routing: the route table finds the call, and every call
+    answers JSON whatever the ``Accept`` header asks for. Pecan's object dispatch,
+    content negotiation (which refused ``Accept: application/json``) and argument
+    introspection are bypassed; its request/response handling and interceptors
+    (``pecan_hooks.py``) are kept."""
+
+    def __init__(self, dispatcher: Dispatcher, hooks: list[Any]) -> None:
+        super().__init__(
+            RootController(), hooks=hooks, force_canonical=False, guess_content_type_from_ext=False
+        )
+        self.dispatcher = dispatcher
+
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        # Pecan reads the path before its on_route hooks run; a path that is not UTF-8
-        # fails there, and its error must not carry the previous request's id.
+        # Set before anything reads the path: a path that is not UTF-8 fails early,
+        # and its error must not carry the previous request's id.
         request_id.set(choose_request_id(environ.get("HTTP_X_REQUEST_ID", "")))
         return super().__call__(environ, start_response)
+
+    def find_controller(self, state: Any) -> tuple[Any, list[Any], dict[str, Any]]:
+        self.handle_hooks(self.hooks, "on_route", state)
+        request = state.request
+        request.environ["haas.route"] = self.dispatcher.table.match(
+            request.method, request.path_info
+        )
+        state.controller = self.dispatcher
+        return self.dispatcher, [], {}
+
+    def invoke_controller(
+        self, controller: Any, args: list[Any], kwargs: dict[str, Any], state: Any
+    ) -> None:
+        state.response = controller(state.request)
 
     def _handle_empty_response_body(self, state: Any) -> None:
         # Pecan turns an empty 200 into a 204; HIL's clients expect the 200 it sent.
@@ -112,8 +127,5 @@ class HaasPecan(pecan.Pecan):
 def setup_app(services: Services) -> pecan.Pecan:
     dispatcher = Dispatcher(services, RouteTable(all_routes(services)))
     return HaasPecan(
-        RootController(dispatcher),
-        hooks=[RequestIdHook(), JsonErrorHook(services.auth.www_authenticate)],
-        force_canonical=False,
-        guess_content_type_from_ext=False,
+        dispatcher, hooks=[RequestIdHook(), JsonErrorHook(services.auth.www_authenticate)]
     )

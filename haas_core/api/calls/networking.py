@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from haas_core.api.context import RequestContext
 from haas_core.api.routing import Route
@@ -19,6 +20,7 @@ from haas_core.errors import (
 )
 from haas_core.networking import (
     MODIFY_PORT,
+    PENDING,
     REVERT_PORT,
     action_json,
     has_pending_action,
@@ -46,19 +48,42 @@ class ActionsQuery(Body):
     limit: str | None = None
 
 
+#: The NIC with all that connect and detach look at, in one round trip: its node and
+#: project, its port and switch, its attachments, and whether an action is pending.
+_NIC_QUERY = (
+    select(
+        m.Nic,
+        exists().where(
+            m.NetworkingAction.nic_id == m.Nic.id, m.NetworkingAction.status == PENDING
+        ),
+    )
+    .join(m.Nic.owner)
+    .where(m.Node.label == bindparam("node"), m.Nic.label == bindparam("nic"))
+    .options(
+        contains_eager(m.Nic.owner).joinedload(m.Node.project),
+        joinedload(m.Nic.port).joinedload(m.Port.owner),
+        joinedload(m.Nic.attachments),
+    )
+)
+
+
 def _owned_nic(
     ctx: RequestContext, node: str, nic: str, network: str
 ) -> tuple[m.Node, m.Nic, m.Network, m.Port]:
     """The checks connect and detach share, in the spec's order."""
-    node_obj = ctx.get(m.Node, node)
-    nic_obj = ctx.get_child(m.Nic, nic, node_obj)
+    found = ctx.db.execute(_NIC_QUERY, {"node": node, "nic": nic}).unique().one_or_none()
+    if found is None:  # say which one is missing
+        ctx.get_child(m.Nic, nic, ctx.get(m.Node, node))
+        raise AssertionError("unreachable: the NIC exists")
+    nic_obj, pending = found
+    node_obj = nic_obj.owner
     net = ctx.get(m.Network, network)
     if node_obj.project is None:
         raise ProjectMismatchError(f"Node {node} is not part of a project.")
     ctx.require_project(node_obj.project)
     if nic_obj.port is None:
         raise NotFoundError("No port is connected to given nic.")
-    if has_pending_action(ctx.db, nic_obj):
+    if pending:
         raise BlockedError(f"A networking action is already pending on nic {nic}.")
     return node_obj, nic_obj, net, nic_obj.port
 
@@ -73,7 +98,8 @@ def node_connect_network(
     node_obj, nic_obj, net, port = _owned_nic(ctx, node, nic, network)
     project = node_obj.project
     assert project is not None
-    if not (net.public or project in net.access or net.owner_id == project.id):
+    # Cheapest first: the access list is a query of its own.
+    if not (net.public or net.owner_id == project.id or project in net.access):
         raise ProjectMismatchError(
             f"Project {project.label} does not have access to network {network}."
         )
