@@ -72,13 +72,19 @@ class MockSwitchSession(SwitchSession):
                 )
             )
 
+    def _change(
+        self, port: str, operation: str, channel: str | None, network_id: str | None
+    ) -> None:
+        # per_change_seconds is what the whole change costs, its own bookkeeping included.
+        started = time.monotonic()
+        self._record(port, operation, channel, network_id)
+        time.sleep(max(0.0, self.info.per_change_seconds - (time.monotonic() - started)))
+
     def modify_port(self, port: str, channel: str, network_id: str | None) -> None:
-        time.sleep(self.info.per_change_seconds)
-        self._record(port, "modify_port", channel, network_id)
+        self._change(port, "modify_port", channel, network_id)
 
     def revert_port(self, port: str) -> None:
-        time.sleep(self.info.per_change_seconds)
-        self._record(port, "revert_port", None, None)
+        self._change(port, "revert_port", None, None)
 
     def get_port_networks(self, ports: Sequence[str]) -> dict[str, dict[str, str]]:
         result: dict[str, dict[str, str]] = {port: {} for port in ports}
