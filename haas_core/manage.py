@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
+import subprocess
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -112,7 +114,17 @@ def cmd_quickstart(conf: cfg.ConfigOpts | None, args: argparse.Namespace) -> int
     if args.no_serve:
         return 0
     print(quickstart.walkthrough(args.host, args.port, password))
-    return cmd_serve(conf, args)
+    # The network agent runs beside the API as a child process, stopped with it;
+    # SIGTERM must unwind through the finally below (waitress would just die).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "haas_core.agent", "--config-file", config_file]
+    )
+    try:
+        return cmd_serve(conf, args)
+    finally:
+        agent.terminate()
+        agent.wait(timeout=60)
 
 
 def cmd_generate_secret_key(conf: cfg.ConfigOpts | None, args: argparse.Namespace) -> int:

@@ -64,7 +64,8 @@ def walkthrough(host: str, port: int, password: str) -> str:
     url = f"http://{host}:{port}/v0"
     auth = f"-u admin:{password}"
     return f"""
-haas is serving on {url} (SQLite, database auth, mock switch, VLAN pool 100-199).
+haas is serving on {url} (SQLite, database auth, mock switch, VLAN pool 100-199),
+with a network agent applying networking actions.
 Admin user: admin, password: {password}  (kept in the state directory)
 
 Try, in another shell:
@@ -76,6 +77,8 @@ Try, in another shell:
   curl {auth} -X POST {url}/switch/sw0/port/gi1/0/1/connect_nic -d '{{"node": "node-01", "nic": "eth0"}}'
   curl {auth} -X POST {url}/project/lab/connect_node -d '{{"node": "node-01"}}'
   curl {auth} -X PUT {url}/network/lab-net -d '{{"owner": "lab", "access": "lab", "net_id": ""}}'
+  curl {auth} -X POST {url}/node/node-01/nic/eth0/connect_network -d '{{"network": "lab-net"}}'
+  curl {auth} {url}/networking_actions
   curl {auth} {url}/node/node-01
   curl {auth} {url}/networks
 

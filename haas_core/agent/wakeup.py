@@ -50,9 +50,15 @@ class PgNotifyWaiter(Waiter):
         with contextlib.closing(self._conn.cursor()) as cur:
             cur.execute(f"LISTEN {NOTIFY_CHANNEL}")
         self._pipe_r, self._pipe_w = os.pipe()
+        # A wake may come from another thread after the loop ended and closed the pipe
+        # (Agent.stop), or from a signal handler during close: never write to a closed fd.
+        self._closing = threading.RLock()
+        self._closed = False
 
     def wake(self) -> None:
-        os.write(self._pipe_w, b"x")
+        with self._closing:
+            if not self._closed:
+                os.write(self._pipe_w, b"x")
 
     def wait(self) -> None:
         readable, _, _ = select.select([self._conn, self._pipe_r], [], [], self.interval)
@@ -63,9 +69,11 @@ class PgNotifyWaiter(Waiter):
             self._conn.notifies.clear()
 
     def close(self) -> None:
-        self._conn.close()
-        os.close(self._pipe_r)
-        os.close(self._pipe_w)
+        with self._closing:
+            self._closed = True
+            self._conn.close()
+            os.close(self._pipe_r)
+            os.close(self._pipe_w)
 
 
 def make_waiter(database: Database, poll: float, fallback_poll: float) -> Waiter:
