@@ -25,6 +25,7 @@ from haas_plugins_switches.mock.driver import MockSwitchDriver
 from tests.conftest import USERS, MakeServices, seed_users
 from tests.support.agent import agent_thread, wait_for_action
 from tests.support.app import Api, make_conf
+from tests.support.assertions import assert_empty_ok, assert_error, assert_json
 
 OBM = {"type": "mock", "host": "bmc", "user": "root", "password": "pw"}
 SWITCH = {"type": "mock", "hostname": "sw", "username": "sw-admin", "password": "sw-pw"}
@@ -35,31 +36,6 @@ TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def assert_empty_ok(resp: webtest.TestResponse) -> None:
-    assert resp.status_int == 200, resp.text
-    assert resp.body == b""
-
-
-def assert_json(resp: webtest.TestResponse, expected: Any) -> None:
-    assert resp.status_int == 200, resp.text
-    assert resp.content_type == "application/json"
-    assert resp.json == expected
-
-
-def assert_error(
-    resp: webtest.TestResponse, status: int, type_: str, msg: str | None = None
-) -> str:
-    assert resp.status_int == status, resp.text
-    assert resp.content_type == "application/json"
-    body = resp.json
-    assert set(body) == {"type", "msg"}
-    assert body["type"] == type_, body
-    assert isinstance(body["msg"], str) and body["msg"]
-    if msg is not None:
-        assert body["msg"] == msg
-    return str(body["msg"])
 
 
 def accepted(resp: webtest.TestResponse) -> str:

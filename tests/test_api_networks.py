@@ -7,13 +7,13 @@ import uuid
 from typing import Any
 
 import pytest
-import webtest
 from sqlalchemy import select
 
 from haas_core.db import models as m
 from haas_core.services import Services
 from tests.conftest import USERS, MakeServices, seed_users
 from tests.support.app import Api
+from tests.support.assertions import assert_empty_ok, assert_error, assert_json
 
 OBM = {"type": "mock", "host": "bmc", "user": "root", "password": "pw"}
 PUBLIC = {"owner": "admin", "access": "", "net_id": ""}
@@ -25,32 +25,6 @@ POOL = [str(v) for v in [*range(100, 110), 300]]
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def assert_empty_ok(resp: webtest.TestResponse) -> None:
-    assert resp.status_int == 200, resp.text
-    assert resp.body == b""
-
-
-def assert_json(resp: webtest.TestResponse, expected: Any) -> None:
-    assert resp.status_int == 200, resp.text
-    assert resp.content_type == "application/json"
-    assert resp.json == expected
-
-
-def assert_error(
-    resp: webtest.TestResponse, status: int, type_: str, msg: str | None = None
-) -> str:
-    """The response is the JSON error of the spec; returns its message."""
-    assert resp.status_int == status, resp.text
-    assert resp.content_type == "application/json"
-    body = resp.json
-    assert set(body) == {"type", "msg"}
-    assert body["type"] == type_
-    assert isinstance(body["msg"], str) and body["msg"]
-    if msg is not None:
-        assert body["msg"] == msg
-    return str(body["msg"])
 
 
 def create(api: Api, name: str, body: dict[str, str], user: str = "admin") -> None:

@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import pytest
-import webtest
 from sqlalchemy import func, select
 
 from haas_core.db import models as m
 from tests.conftest import USERS, MakeServices, seed_users
 from tests.support.app import Api
+from tests.support.assertions import assert_empty_ok, assert_error
 
 OBM = {"type": "mock", "host": "bmc-n1.example", "user": "root", "password": "obm-secret-pw"}
 OBM_URL = "http://schema.massopencloud.org/haas/v0/obm/mock"
@@ -20,19 +20,6 @@ SWITCH = {"type": "mock", "hostname": "sw.example", "username": "sw-user", "pass
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def assert_error(resp: webtest.TestResponse, status: int, type_: str) -> str:
-    assert resp.status_int == status, resp.text
-    assert resp.content_type == "application/json"
-    assert set(resp.json) == {"type", "msg"}
-    assert resp.json["type"] == type_
-    return str(resp.json["msg"])
-
-
-def assert_empty_ok(resp: webtest.TestResponse) -> None:
-    assert resp.status_int == 200, resp.text
-    assert resp.body == b""
 
 
 def register_node(api: Api, name: str = "n1", **extra: Any) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from haas_core.db import models as m
 from tests.support.agent import agent_thread, wait_for_action
 from tests.support.app import Api
+from tests.support.assertions import assert_empty_ok, assert_error
 
 SWITCH_URL = "http://schema.massopencloud.org/haas/v0/switches/mock"
 SWITCH = {
@@ -32,23 +33,10 @@ PORT_FORMS = pytest.mark.parametrize(
 # ------------------------------------------------------------------ helpers
 
 
-def assert_error(resp: webtest.TestResponse, status: int, type_: str) -> str:
-    assert resp.status_int == status, resp.text
-    assert resp.content_type == "application/json"
-    assert set(resp.json) == {"type", "msg"}
-    assert resp.json["type"] == type_
-    return str(resp.json["msg"])
-
-
 def assert_not_found(resp: webtest.TestResponse, msg: str) -> None:
     assert resp.status_int == 404, resp.text
     assert resp.content_type == "application/json"
     assert resp.json == {"type": "NotFoundError", "msg": msg}
-
-
-def assert_empty_ok(resp: webtest.TestResponse) -> None:
-    assert resp.status_int == 200, resp.text
-    assert resp.body == b""
 
 
 def register_switch(api: Api, name: str = "s1", **overrides: Any) -> None:

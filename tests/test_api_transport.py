@@ -12,34 +12,18 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-import webtest
 from sqlalchemy import func, select
 
 from haas_core.api.app import Dispatcher, all_routes
 from haas_core.api.routing import RouteTable
 from haas_core.db import models as m
 from tests.support.app import Api
+from tests.support.assertions import assert_empty_ok, assert_error
 
 OBM = {"type": "mock", "host": "bmc", "user": "root", "password": "pw"}
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def assert_error(resp: webtest.TestResponse, status: int, type_: str) -> str:
-    """The response is the JSON error of the spec; returns its message."""
-    assert resp.status_int == status, resp.text
-    assert resp.content_type == "application/json"
-    body = resp.json
-    assert set(body) == {"type", "msg"}
-    assert body["type"] == type_
-    assert isinstance(body["msg"], str) and body["msg"]
-    return str(body["msg"])
-
-
-def assert_empty_ok(resp: webtest.TestResponse) -> None:
-    assert resp.status_int == 200, resp.text
-    assert resp.body == b""
 
 
 def count(api: Api, model: type[m.Base]) -> int:

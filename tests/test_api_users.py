@@ -13,6 +13,7 @@ import webtest
 from haas_core import __version__
 from tests.conftest import USERS, MakeServices, seed_users
 from tests.support.app import Api
+from tests.support.assertions import assert_empty_ok, assert_error, assert_json
 
 BASIC = 'Basic realm="haas"'
 EVERYONE = {
@@ -23,32 +24,6 @@ EVERYONE = {
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def assert_empty_ok(resp: webtest.TestResponse) -> None:
-    assert resp.status_int == 200, resp.text
-    assert resp.body == b""
-
-
-def assert_json(resp: webtest.TestResponse, expected: Any) -> None:
-    assert resp.status_int == 200, resp.text
-    assert resp.content_type == "application/json"
-    assert resp.json == expected
-
-
-def assert_error(
-    resp: webtest.TestResponse, status: int, type_: str, msg: str | None = None
-) -> str:
-    """The response is the JSON error of the spec; returns its message."""
-    assert resp.status_int == status, resp.text
-    assert resp.content_type == "application/json"
-    body = resp.json
-    assert set(body) == {"type", "msg"}
-    assert body["type"] == type_
-    assert isinstance(body["msg"], str) and body["msg"]
-    if msg is not None:
-        assert body["msg"] == msg
-    return str(body["msg"])
 
 
 def assert_unauthenticated(resp: webtest.TestResponse) -> None:
