@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from haas_core.db import models as m
@@ -15,6 +15,10 @@ from haas_core.errors import AuthorizationError, DuplicateError, NotFoundError
 from haas_core.services import Services
 
 M = TypeVar("M", bound=m.Base)
+
+#: ``select(model).where(label == :label)`` per model, built once: building the statement
+#: and its cache key on every lookup cost about as much as running it (a SELECT by label).
+_BY_LABEL: dict[type, Select[Any]] = {}
 
 #: Names used in "X does not exist." messages (HIL's class names).
 DISPLAY_NAMES: dict[type, str] = {
@@ -65,8 +69,15 @@ class RequestContext:
 
     def get(self, model: type[M], label: str, **filters: Any) -> M:
         """The object of ``model`` with ``label``. :raises NotFoundError:"""
-        stmt = select(model).filter_by(label=label, **filters)
-        obj = self.db.scalars(stmt).one_or_none()
+        if filters:
+            obj = self.db.scalars(select(model).filter_by(label=label, **filters)).one_or_none()
+        else:
+            stmt = _BY_LABEL.get(model)
+            if stmt is None:
+                stmt = _BY_LABEL[model] = select(model).where(
+                    model.label == bindparam("label")  # type: ignore[attr-defined]
+                )
+            obj = self.db.scalars(stmt, {"label": label}).one_or_none()
         if obj is None:
             raise NotFoundError(
                 f"{DISPLAY_NAMES.get(model, model.__name__)} {label} does not exist."
