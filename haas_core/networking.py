@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import Row, exists, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,8 +88,8 @@ def timestamp(value: dt.datetime | None) -> str | None:
     return value.isoformat() + "Z" if value else None
 
 
-def action_json(action: m.NetworkingAction) -> dict[str, Any]:
-    """The ``show_networking_action`` body."""
+def action_json(action: m.NetworkingAction | Row[Any]) -> dict[str, Any]:
+    """The ``show_networking_action`` body (of an action, or of a row of its columns)."""
     return {
         "status": action.status,
         "node": action.node_label,

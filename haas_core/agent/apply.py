@@ -4,12 +4,13 @@ and record the outcome (DONE with the attachments it implies, or ERROR)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from haas_core.db import models as m
-from haas_core.networking import DONE, ERROR, MODIFY_PORT, PENDING
+from haas_core.networking import DONE, ERROR, MODIFY_PORT, PENDING, action_json
 
 
 @dataclass(frozen=True)
@@ -28,81 +29,137 @@ class Job:
 
 
 def pending_jobs(db: Session, switch_id: int, limit: int) -> list[Job]:
-    # One query for the batch: port, NIC and network come joined, not one by one.
-    actions = db.scalars(
-        select(m.NetworkingAction)
-        .options(
-            joinedload(m.NetworkingAction.port),
-            joinedload(m.NetworkingAction.nic),
-            joinedload(m.NetworkingAction.new_network),
+    # One query for the batch, port, NIC and network joined; columns, not ORM objects:
+    # while actions trickle in, a worker runs this about twice per action.
+    action, port, nic, net = m.NetworkingAction, m.Port, m.Nic, m.Network
+    rows = db.execute(
+        select(
+            action.id,
+            action.uuid,
+            action.type,
+            action.channel,
+            action.node_label,
+            action.nic_label,
+            action.port_label,
+            action.new_network_label,
+            port.id.label("port_pk"),
+            port.owner_id.label("port_owner"),
+            port.label.label("port"),
+            nic.id.label("nic_pk"),
+            nic.port_id.label("nic_port"),
+            net.id.label("network_pk"),
+            net.network_id,
         )
-        .where(m.NetworkingAction.switch_id == switch_id, m.NetworkingAction.status == PENDING)
-        .order_by(m.NetworkingAction.id)
+        .outerjoin(port, port.id == action.port_id)
+        .outerjoin(nic, nic.id == action.nic_id)
+        .outerjoin(net, net.id == action.new_network_id)
+        .where(action.switch_id == switch_id, action.status == PENDING)
+        .order_by(action.id)
         .limit(limit)
     )
-    return [_job(action, switch_id) for action in actions]
+    return [_job(row, switch_id) for row in rows]
 
 
-def _job(action: m.NetworkingAction, switch_id: int) -> Job:
-    port, nic, network = action.port, action.nic, action.new_network
-    nic_name = f"Nic {action.nic_label} of node {action.node_label}"
+def _job(row: Row[*tuple[Any, ...]], switch_id: int) -> Job:
+    """A Job from a :func:`pending_jobs` row (a ``*_pk`` is NULL when that row is gone)."""
+    nic_name = f"Nic {row.nic_label} of node {row.node_label}"
     problem = None
-    if port is None or port.owner_id != switch_id:
-        problem = f"Port {action.port_label} no longer exists."
-    elif action.type == MODIFY_PORT and nic is None:
+    if row.port_pk is None or row.port_owner != switch_id:
+        problem = f"Port {row.port_label} no longer exists."
+    elif row.type == MODIFY_PORT and row.nic_pk is None:
         problem = f"{nic_name} no longer exists."
-    elif action.type == MODIFY_PORT and nic is not None and nic.port_id != port.id:
-        problem = f"{nic_name} is no longer connected to port {port.label}."
-    elif action.new_network_label is not None and network is None:
-        problem = f"Network {action.new_network_label} no longer exists."
+    elif row.type == MODIFY_PORT and row.nic_port != row.port_pk:
+        problem = f"{nic_name} is no longer connected to port {row.port}."
+    elif row.new_network_label is not None and row.network_pk is None:
+        problem = f"Network {row.new_network_label} no longer exists."
     return Job(
-        id=action.id,
-        uuid=action.uuid,
-        type=action.type,
-        port=port.label if port else None,
-        channel=action.channel,
-        network_id=network.network_id if network else None,
+        id=row.id,
+        uuid=row.uuid,
+        type=row.type,
+        port=row.port if row.port_pk is not None else None,
+        channel=row.channel,
+        network_id=row.network_id if row.network_pk is not None else None,
         problem=problem,
     )
 
 
-def record_done(db: Session, job: Job) -> m.NetworkingAction | None:
+# Recording an outcome is the agent's per-action cost: Core statements on the tables,
+# built once with bind parameters, instead of loading, flushing and evaluating ORM objects
+# (and building and caching a statement) for each action.
+_ACTION = cast(Table, m.NetworkingAction.__table__)
+_ATTACHMENT = cast(Table, m.NetworkAttachment.__table__)
+#: What recording needs (nic_id, type, channel, new_network_id) and what observers see.
+_RETURNED = [
+    _ACTION.c.uuid,
+    _ACTION.c.type,
+    _ACTION.c.status,
+    _ACTION.c.nic_id,
+    _ACTION.c.new_network_id,
+    _ACTION.c.node_label,
+    _ACTION.c.nic_label,
+    _ACTION.c.channel,
+    _ACTION.c.new_network_label,
+    _ACTION.c.error,
+    _ACTION.c.created,
+    _ACTION.c.finished,
+]
+# UPDATE ... WHERE status = 'PENDING' ... RETURNING: it locks the row as SELECT ... FOR UPDATE
+# did, records nothing when the action is no longer PENDING, and returns the row as it now
+# stands, with any nic_id or new_network_id that a deletion committed meanwhile set NULL (so
+# no attachment is made for them).
+_STILL_PENDING = (_ACTION.c.id == bindparam("action_id")) & (_ACTION.c.status == PENDING)
+_MARK_DONE = (
+    update(_ACTION)
+    .where(_STILL_PENDING)
+    .values(status=DONE, finished=bindparam("now"))
+    .returning(*_RETURNED)
+)
+_MARK_ERROR = (
+    update(_ACTION)
+    .where(_STILL_PENDING)
+    .values(status=ERROR, error=bindparam("message"), finished=bindparam("now"))
+    .returning(*_RETURNED)
+)
+_DETACH_CHANNEL = delete(_ATTACHMENT).where(
+    _ATTACHMENT.c.nic_id == bindparam("nic_id"), _ATTACHMENT.c.channel == bindparam("chan")
+)
+_DETACH_ALL = delete(_ATTACHMENT).where(_ATTACHMENT.c.nic_id == bindparam("nic_id"))
+_ATTACH = insert(_ATTACHMENT)
+
+
+def record_done(db: Session, job: Job) -> dict[str, Any] | None:
     """Mark DONE and update the NIC's attachments, in the caller's transaction.
 
-    Returns None when the action is no longer PENDING (nothing to record)."""
-    action = db.get(m.NetworkingAction, job.id, with_for_update=True)
-    if action is None or action.status != PENDING:
+    Returns the action as observers see it, or None when it is no longer PENDING
+    (nothing to record)."""
+    row = db.execute(_MARK_DONE, {"action_id": job.id, "now": m.utcnow()}).first()
+    if row is None:
         return None
-    if action.nic_id is not None:
-        if action.type == MODIFY_PORT:
-            db.execute(
-                delete(m.NetworkAttachment).where(
-                    m.NetworkAttachment.nic_id == action.nic_id,
-                    m.NetworkAttachment.channel == action.channel,
-                )
-            )
-            if action.new_network_id is not None:
-                db.add(
-                    m.NetworkAttachment(
-                        nic_id=action.nic_id,
-                        network_id=action.new_network_id,
-                        channel=action.channel,
-                    )
+    if row.nic_id is not None:
+        if row.type == MODIFY_PORT:
+            db.execute(_DETACH_CHANNEL, {"nic_id": row.nic_id, "chan": row.channel})
+            if row.new_network_id is not None:
+                db.execute(
+                    _ATTACH,
+                    {
+                        "nic_id": row.nic_id,
+                        "network_id": row.new_network_id,
+                        "channel": row.channel,
+                    },
                 )
         else:  # revert_port: the port carries nothing any more
-            db.execute(
-                delete(m.NetworkAttachment).where(m.NetworkAttachment.nic_id == action.nic_id)
-            )
-    action.status = DONE
-    action.finished = m.utcnow()
-    return action
+            db.execute(_DETACH_ALL, {"nic_id": row.nic_id})
+    return _shown(row)
 
 
-def record_error(db: Session, job: Job, message: str) -> m.NetworkingAction | None:
-    action = db.get(m.NetworkingAction, job.id, with_for_update=True)
-    if action is None or action.status != PENDING:
-        return None
-    action.status = ERROR
-    action.error = message
-    action.finished = m.utcnow()
-    return action
+def record_error(db: Session, job: Job, message: str) -> dict[str, Any] | None:
+    """Mark ERROR with ``message``; returns as :func:`record_done` does."""
+    row = db.execute(
+        _MARK_ERROR, {"action_id": job.id, "message": message, "now": m.utcnow()}
+    ).first()
+    return None if row is None else _shown(row)
+
+
+def _shown(row: Row[Any]) -> dict[str, Any]:
+    """The ``haas_networking_action_applied`` payload, from the row just written."""
+    return {**action_json(row), "id": row.uuid}

@@ -27,6 +27,14 @@ def switches_with_work(
 ) -> list[int]:
     """Switches with PENDING actions that no live agent holds (or ``holder`` holds),
     oldest work first."""
+    return find_work(database, exclude, holder)[0]
+
+
+def find_work(
+    database: Database, exclude: Collection[int], holder: str | None = None
+) -> tuple[list[int], bool]:
+    """:func:`switches_with_work`, and whether PENDING actions whose switch is gone exist
+    (see :func:`fail_orphans`): one query for both, as the dispatcher runs this on every wake."""
     now = m.utcnow()
     claimable = _free_or_expired(now)
     if holder is not None:
@@ -34,12 +42,16 @@ def switches_with_work(
     with database.session(write=False) as db:
         rows = db.execute(
             select(m.NetworkingAction.switch_id)
-            .join(m.Switch, m.Switch.id == m.NetworkingAction.switch_id)
-            .where(m.NetworkingAction.status == PENDING, claimable)
+            .outerjoin(m.Switch, m.Switch.id == m.NetworkingAction.switch_id)
+            .where(
+                m.NetworkingAction.status == PENDING,
+                or_(m.NetworkingAction.switch_id.is_(None), claimable),
+            )
             .group_by(m.NetworkingAction.switch_id)
             .order_by(func.min(m.NetworkingAction.id))
         ).scalars()
-        return [sid for sid in rows if sid is not None and sid not in exclude]
+        found = list(rows)
+    return [sid for sid in found if sid is not None and sid not in exclude], None in found
 
 
 def claim(database: Database, switch_id: int, agent: str, lease: float) -> bool:

@@ -67,14 +67,18 @@ class Agent:
         """Hand new work to the workers keeping their switch's session open, and claim as
         many other switches with work as there are idle workers (asking workers that keep
         an idle session to leave when there are too few)."""
-        claims.fail_orphans(self.services.db)
         with self._lock:
             idle = self.opts.workers - len(self._busy)
             waiting = dict(self._idle_sessions)
             busy = self._busy - waiting.keys()
         if idle <= 0 and not waiting:
+            claims.fail_orphans(self.services.db)
             return
-        found = claims.switches_with_work(self.services.db, busy, holder=self.id)
+        # One query per wake finds both the work and any orphaned actions (PostgreSQL wakes
+        # the loop once per queued action).
+        found, orphans = claims.find_work(self.services.db, busy, holder=self.id)
+        if orphans:
+            claims.fail_orphans(self.services.db)
         others = [switch_id for switch_id in found if switch_id not in waiting]
         for switch_id in found:
             if switch_id in waiting:

@@ -24,7 +24,7 @@ from haas_core.agent.apply import Job, pending_jobs, record_done, record_error
 from haas_core.db import models as m
 from haas_core.drivers import SwitchDriver, SwitchSession
 from haas_core.errors import HaasError, SwitchConnectionError
-from haas_core.networking import MODIFY_PORT, action_json
+from haas_core.networking import MODIFY_PORT
 from haas_core.switches import switch_driver
 
 if TYPE_CHECKING:
@@ -145,8 +145,7 @@ class SwitchWorker:
 
     def _finish(self, job: Job, error: str | None, seconds: float) -> None:
         with self.services.db.session() as db, db.begin():
-            action = record_done(db, job) if error is None else record_error(db, job, error)
-            shown = {**action_json(action), "id": action.uuid} if action else None
+            shown = record_done(db, job) if error is None else record_error(db, job, error)
         LOG.info(
             "action %s switch=%s port=%s %s in %.0f ms%s",
             job.uuid,
