@@ -67,6 +67,7 @@ from api_bench import (  # noqa: E402
     run_threads,
 )
 
+from tests.support.config import write_ini  # noqa: E402
 from tests.support.pgcluster import PgCluster  # noqa: E402
 
 PROJECT = "bench"
@@ -180,14 +181,7 @@ def write_config(path: Path, db_url: str, secret_key: str, log_level: str, worke
         "network_allocator_vlan_pool": {"vlans": "100-3000"},
         "network_agent": {"workers": workers},
     }
-    lines = []
-    for section, values in sections.items():
-        lines.append(f"[{section}]")
-        lines.extend(f"{key} = {value}" for key, value in values.items())
-        lines.append("")
-    path.write_text("\n".join(lines))
-    os.chmod(path, 0o600)
-    return path
+    return write_ini(path, sections)
 
 
 @contextmanager

@@ -54,6 +54,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tests.support.config import write_ini  # noqa: E402
 from tests.support.pgcluster import PgCluster, free_port  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -206,14 +207,7 @@ def write_config(path: Path, db_url: str, auth: str, secret_key: str) -> Path:
         },
         "network_allocator_vlan_pool": {"vlans": "100-999"},
     }
-    lines = []
-    for section, values in sections.items():
-        lines.append(f"[{section}]")
-        lines.extend(f"{key} = {value}" for key, value in values.items())
-        lines.append("")
-    path.write_text("\n".join(lines))
-    os.chmod(path, 0o600)
-    return path
+    return write_ini(path, sections)
 
 
 def manage(config: Path, *args: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from oslo_config import cfg
 from haas_core.api.app import setup_app
 from haas_core.config import load_config
 from haas_core.services import Services, build_services
+from tests.support.config import write_ini
 
 SECRET_KEY = Fernet.generate_key().decode()
 
@@ -40,14 +40,7 @@ def write_config(
     sections.setdefault("database", {})["connection"] = db_url
     for section, values in (overrides or {}).items():
         sections.setdefault(section, {}).update(values)
-    lines = []
-    for section, values in sections.items():
-        lines.append(f"[{section}]")
-        lines.extend(f"{key} = {value}" for key, value in values.items())
-        lines.append("")
-    path.write_text("\n".join(lines))
-    os.chmod(path, 0o600)
-    return path
+    return write_ini(path, sections)
 
 
 def make_conf(
