@@ -64,10 +64,6 @@ class Database:
             self.engine.execution_options(haas_write=True), expire_on_commit=False
         )
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     def session(self, write: bool = True) -> Session:
         return (self._write if write else self._read)()
 

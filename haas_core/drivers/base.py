@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,8 +29,3 @@ class Driver:
 
     def __init__(self, info: DriverInfo) -> None:
         self.info = info
-
-    @classmethod
-    def public_info(cls, info: dict[str, Any]) -> dict[str, Any]:
-        """``info`` without its secret fields, safe to return or log."""
-        return {k: v for k, v in info.items() if k not in cls.secret_fields}
