@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, exists, select, text
+from sqlalchemy import Row, exists, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,31 +48,31 @@ def queue_action(
     nic: m.Nic | None,
     channel: str | None = None,
     network: m.Network | None = None,
-) -> m.NetworkingAction:
-    """Add a PENDING action (and wake the agents once the transaction commits)."""
+) -> str:
+    """Add a PENDING action (and wake the agents once the transaction commits); its id."""
+    status_id = str(uuid.uuid4())
     nic_label = nic.label if nic else None
-    action = m.NetworkingAction(
-        uuid=str(uuid.uuid4()),
+    # A Core INSERT: the ORM's unit of work cost a quarter of a connect call, for one row.
+    statement = insert(m.NetworkingAction).values(
+        uuid=status_id,
         type=type,
         status=PENDING,
-        nic=nic,
+        nic_id=nic.id if nic else None,
         node_label=nic.owner.label if nic else None,
         nic_label=nic_label,
-        port=port,
+        port_id=port.id,
         port_label=port.label,
         switch_id=port.owner_id,
         channel=channel,
-        new_network=network,
+        new_network_id=network.id if network else None,
         new_network_label=network.label if network else None,
         created=m.utcnow(),
     )
-    db.add(action)
     try:
-        db.flush()  # the one-pending-action-per-NIC index speaks now, inside the call
+        db.execute(statement)  # the one-pending-action-per-NIC index speaks now
     except IntegrityError as exc:
         # A concurrent request queued an action on this NIC since the call's own check:
-        # answer as that check does, not with a generic conflict. (The failed flush
-        # expired the session's objects: no attribute of them may be read now.)
+        # answer as that check does, not with a generic conflict.
         if nic_label is not None and any(name in str(exc.orig) for name in PENDING_INDEX_NAMES):
             raise BlockedError(
                 f"A networking action is already pending on nic {nic_label}."
@@ -80,7 +80,7 @@ def queue_action(
         raise
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-    return action
+    return status_id
 
 
 def timestamp(value: dt.datetime | None) -> str | None:

@@ -88,8 +88,8 @@ def _owned_nic(
     return node_obj, nic_obj, net, nic_obj.port
 
 
-def _accepted(action: m.NetworkingAction) -> dict[str, str]:
-    return {"status_id": action.uuid}
+def _accepted(status_id: str) -> dict[str, str]:
+    return {"status_id": status_id}
 
 
 def node_connect_network(
