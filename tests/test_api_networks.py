@@ -14,6 +14,7 @@ from haas_core.services import Services
 from tests.conftest import USERS, MakeServices, seed_users
 from tests.support.app import Api
 from tests.support.assertions import assert_empty_ok, assert_error, assert_json
+from tests.support.world import attach, network_row, queue_action
 
 OBM = {"type": "mock", "host": "bmc", "user": "root", "password": "pw"}
 PUBLIC = {"owner": "admin", "access": "", "net_id": ""}
@@ -44,51 +45,11 @@ def node_in(api: Api, node: str, project: str | None, *nics: str) -> None:
         assert_empty_ok(api.post(f"/v0/project/{project}/connect_node", {"node": node}))
 
 
-def _nic(db: Any, node: str, nic: str) -> m.Nic:
-    return db.scalars(
-        select(m.Nic)
-        .join(m.Node, m.Nic.owner_id == m.Node.id)
-        .where(m.Node.label == node, m.Nic.label == nic)
-    ).one()
-
-
-def _network(db: Any, label: str) -> m.Network:
-    return db.scalars(select(m.Network).where(m.Network.label == label)).one()
-
-
-def attach(api: Api, node: str, nic: str, network: str, channel: str = "vlan/native") -> None:
-    """Record an attachment as the network agent would once it applied an action."""
-    with api.services.db.session() as db, db.begin():
-        db.add(
-            m.NetworkAttachment(
-                nic=_nic(db, node, nic), network=_network(db, network), channel=channel
-            )
-        )
-
-
-def queue_action(api: Api, node: str, nic: str, network: str) -> None:
-    """A pending networking action on the NIC, as node_connect_network queues it."""
-    with api.services.db.session() as db, db.begin():
-        db.add(
-            m.NetworkingAction(
-                uuid=str(uuid.uuid4()),
-                type="modify_port",
-                status="PENDING",
-                nic=_nic(db, node, nic),
-                node_label=node,
-                nic_label=nic,
-                channel="vlan/native",
-                new_network=_network(db, network),
-                new_network_label=network,
-            )
-        )
-
-
 def connect_headnode(api: Api, project: str, network: str) -> None:
     """A headnode of ``project`` with an hnic on ``network``."""
     with api.services.db.session() as db, db.begin():
         proj = db.scalars(select(m.Project).where(m.Project.label == project)).one()
-        net = _network(db, network)
+        net = network_row(db, network)
         hn = m.Headnode(label="hn1", project=proj, base_img="centos", uuid=str(uuid.uuid4()))
         hn.hnics.append(m.Hnic(label="hnic0", network=net))
         db.add(hn)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from haas_core.db import models as m
 from tests.support.app import Api
 from tests.support.assertions import assert_empty_ok, assert_error, assert_json
+from tests.support.world import attach, queue_action
 
 OBM = {"type": "mock", "host": "bmc", "user": "root", "password": "pw"}
 PUBLIC = {"owner": "admin", "access": "", "net_id": ""}
@@ -30,47 +31,6 @@ def register_node(api: Api, node: str, *nics: str) -> None:
 
 def connect(api: Api, project: str, node: str) -> None:
     assert_empty_ok(api.post(f"/v0/project/{project}/connect_node", {"node": node}))
-
-
-def _nic(db: Any, node: str, nic: str) -> m.Nic:
-    return db.scalars(
-        select(m.Nic)
-        .join(m.Node, m.Nic.owner_id == m.Node.id)
-        .where(m.Node.label == node, m.Nic.label == nic)
-    ).one()
-
-
-def _network(db: Any, label: str) -> m.Network:
-    return db.scalars(select(m.Network).where(m.Network.label == label)).one()
-
-
-def attach_network(api: Api, node: str, nic: str, network: str) -> None:
-    """Record an attachment as the network agent would once it applied an action."""
-    with api.services.db.session() as db, db.begin():
-        db.add(
-            m.NetworkAttachment(
-                nic=_nic(db, node, nic), network=_network(db, network), channel="vlan/native"
-            )
-        )
-
-
-def queue_action(api: Api, node: str, nic: str, network: str) -> None:
-    """A pending networking action on the NIC, as node_connect_network queues it."""
-    with api.services.db.session() as db, db.begin():
-        net = _network(db, network)
-        db.add(
-            m.NetworkingAction(
-                uuid=str(uuid.uuid4()),
-                type="modify_port",
-                status="PENDING",
-                nic=_nic(db, node, nic),
-                node_label=node,
-                nic_label=nic,
-                channel="vlan/native",
-                new_network=net,
-                new_network_label=network,
-            )
-        )
 
 
 def add_headnode(api: Api, project: str, label: str) -> None:
@@ -317,7 +277,7 @@ def test_detach_node_is_blocked_while_a_nic_has_a_network(api: Api) -> None:
     register_node(api, "n1", "eth0", "eth1")
     connect(api, "p1", "n1")
     assert_empty_ok(api.put("/v0/network/pub", PUBLIC))
-    attach_network(api, "n1", "eth1", "pub")
+    attach(api, "n1", "eth1", "pub")
     resp = api.post("/v0/project/p1/detach_node", {"node": "n1"}, user="alice")
     assert_error(resp, 409, "BlockedError")
     assert_json(api.get("/v0/project/p1/nodes"), ["n1"])
