@@ -118,6 +118,13 @@ AGENT_OPTS = [
         "action, for actions that follow soon after (a login saved); at most a third of "
         "lease_seconds.",
     ),
+    cfg.FloatOpt(
+        "dispatch_gap_seconds",
+        default=0.02,
+        min=0.0,
+        help="Least time between two looks for new work: notifications that arrive closer "
+        "together are answered by one look (an idle agent still answers the first at once).",
+    ),
 ]
 
 SEARCH_PATH = ("./haas.conf", "/etc/haas/haas.conf")

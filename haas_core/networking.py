@@ -2,17 +2,17 @@
 
 An action is a row in ``networking_action``; the API queues it in the same
 transaction as the checks that allowed it, and the network agent applies it.
-On PostgreSQL queueing also sends a NOTIFY, delivered at commit, that wakes
-the agents at once.
+On PostgreSQL a trigger on the table sends a NOTIFY on ``NOTIFY_CHANNEL``, delivered
+at commit, that wakes the agents at once (migration ``b7e2c4d81a09``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, exists, insert, select, text
+from sqlalchemy import Row, Table, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,11 @@ def has_pending_action(db: Session, nic: m.Nic) -> bool:
     )
 
 
+#: A Core INSERT on the table, compiled once: the ORM's unit of work (and even an ORM
+#: ``insert().values()``) cost a good part of a connect call, for one row.
+_INSERT_ACTION = insert(cast(Table, m.NetworkingAction.__table__))
+
+
 def queue_action(
     db: Session,
     *,
@@ -49,27 +54,26 @@ def queue_action(
     channel: str | None = None,
     network: m.Network | None = None,
 ) -> str:
-    """Add a PENDING action (and wake the agents once the transaction commits); its id."""
+    """Add a PENDING action (the agents wake once the transaction commits); its id."""
     status_id = str(uuid.uuid4())
     nic_label = nic.label if nic else None
-    # A Core INSERT: the ORM's unit of work cost a quarter of a connect call, for one row.
-    statement = insert(m.NetworkingAction).values(
-        uuid=status_id,
-        type=type,
-        status=PENDING,
-        nic_id=nic.id if nic else None,
-        node_label=nic.owner.label if nic else None,
-        nic_label=nic_label,
-        port_id=port.id,
-        port_label=port.label,
-        switch_id=port.owner_id,
-        channel=channel,
-        new_network_id=network.id if network else None,
-        new_network_label=network.label if network else None,
-        created=m.utcnow(),
-    )
+    params = {
+        "uuid": status_id,
+        "type": type,
+        "status": PENDING,
+        "nic_id": nic.id if nic else None,
+        "node_label": nic.owner.label if nic else None,
+        "nic_label": nic_label,
+        "port_id": port.id,
+        "port_label": port.label,
+        "switch_id": port.owner_id,
+        "channel": channel,
+        "new_network_id": network.id if network else None,
+        "new_network_label": network.label if network else None,
+        "created": m.utcnow(),
+    }
     try:
-        db.execute(statement)  # the one-pending-action-per-NIC index speaks now
+        db.execute(_INSERT_ACTION, params)  # the one-pending-action-per-NIC index speaks now
     except IntegrityError as exc:
         # A concurrent request queued an action on this NIC since the call's own check:
         # answer as that check does, not with a generic conflict.
@@ -78,8 +82,6 @@ def queue_action(
                 f"A networking action is already pending on nic {nic_label}."
             ) from None
         raise
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return status_id
 
 

@@ -49,15 +49,18 @@ class ActionsQuery(Body):
 
 
 #: The NIC with all that connect and detach look at, in one round trip: its node and
-#: project, its port and switch, its attachments, and whether an action is pending.
+#: project, its port and switch, its attachments, whether an action is pending, and the
+#: network named in the request (an outer join on its label: None when it is missing).
 _NIC_QUERY = (
     select(
         m.Nic,
         exists().where(
             m.NetworkingAction.nic_id == m.Nic.id, m.NetworkingAction.status == PENDING
         ),
+        m.Network,
     )
     .join(m.Nic.owner)
+    .outerjoin(m.Network, m.Network.label == bindparam("network"))
     .where(m.Node.label == bindparam("node"), m.Nic.label == bindparam("nic"))
     .options(
         contains_eager(m.Nic.owner).joinedload(m.Node.project),
@@ -71,13 +74,18 @@ def _owned_nic(
     ctx: RequestContext, node: str, nic: str, network: str
 ) -> tuple[m.Node, m.Nic, m.Network, m.Port]:
     """The checks connect and detach share, in the spec's order."""
-    found = ctx.db.execute(_NIC_QUERY, {"node": node, "nic": nic}).unique().one_or_none()
+    found = (
+        ctx.db.execute(_NIC_QUERY, {"node": node, "nic": nic, "network": network})
+        .unique()
+        .one_or_none()
+    )
     if found is None:  # say which one is missing
         ctx.get_child(m.Nic, nic, ctx.get(m.Node, node))
         raise AssertionError("unreachable: the NIC exists")
-    nic_obj, pending = found
+    nic_obj, pending, net = found
     node_obj = nic_obj.owner
-    net = ctx.get(m.Network, network)
+    if net is None:
+        ctx.get(m.Network, network)  # raises: it does not exist
     if node_obj.project is None:
         raise ProjectMismatchError(f"Node {node} is not part of a project.")
     ctx.require_project(node_obj.project)
