@@ -4,17 +4,26 @@ SQLite gets WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for
 write transactions: a deferred transaction that reads and then writes can
 fail at once when another writer committed in between, while an immediate
 one waits its turn. Read-only requests keep plain deferred transactions.
+
+PostgreSQL reads run in autocommit: under READ COMMITTED every statement takes its
+own snapshot anyway, and a read session is then spared its BEGIN and ROLLBACK
+round trips. A pooled connection is pinged before use only when it sat idle for
+a while: one in constant use is known to be alive, and pinging it on every
+checkout cost a round trip per request (and several per networking action).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: A PostgreSQL connection idle longer than this is pinged before use.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def normalize_url(url: str) -> URL:
@@ -32,7 +41,26 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
         _prepare_sqlite(engine)
         return engine
-    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size)
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["haas_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("haas_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return  # new, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:
+            # The pool drops this connection and checks out another (or a new one).
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -59,7 +87,10 @@ class Database:
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
         self.engine = make_engine(url, pool_size)
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        reads = self.engine
+        if self.engine.dialect.name == "postgresql":
+            reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._read = sessionmaker(reads, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(haas_write=True), expire_on_commit=False
         )
