@@ -14,6 +14,10 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 if [ "$want_test" = 1 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     packages+=(postgresql)
 fi
+# libvirt-python (the test extra) builds against libvirt's headers.
+if [ "$want_test" = 1 ] && ! pkg-config --exists libvirt 2>/dev/null; then
+    packages+=(libvirt-dev pkg-config)
+fi
 if [ "${#packages[@]}" -gt 0 ]; then
     echo "setup: installing Debian packages: ${packages[*]}"
     apt-get update -qq
