@@ -105,7 +105,7 @@ class LibvirtWorld:
 
 
 def xml_of(dom: Any, flags: int = 0) -> ET.Element:
-    return ET.fromstring(dom.XMLDesc(flags))
+    return ET.fromstring(dom.XMLDesc(flags))  # noqa: S314 - libvirt's own XML
 
 
 @contextlib.contextmanager

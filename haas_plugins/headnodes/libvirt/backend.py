@@ -98,9 +98,12 @@ class LibvirtBackend(HeadnodeBackend):
             self._bridge(network_id)
 
     def _vlan(self, network_id: str) -> int:
-        if network_id.isascii() and network_id.isdigit():
-            if MIN_VLAN <= int(network_id) <= MAX_VLAN:
-                return int(network_id)
+        if (
+            network_id.isascii()
+            and network_id.isdigit()
+            and MIN_VLAN <= int(network_id) <= MAX_VLAN
+        ):
+            return int(network_id)
         raise BadArgumentError(
             f"Network id {network_id!r} is not a VLAN id ({MIN_VLAN}-{MAX_VLAN}) to tag a "
             "headnode's Open vSwitch port with."
@@ -118,7 +121,9 @@ class LibvirtBackend(HeadnodeBackend):
     def _interface(self, nic: HeadnodeNic) -> domain_xml.Interface:
         assert nic.network_id is not None
         if self.ovs_bridge is not None:
-            return domain_xml.Interface(self.ovs_bridge, self._vlan(nic.network_id), self.nic_model)
+            return domain_xml.Interface(
+                self.ovs_bridge, self._vlan(nic.network_id), self.nic_model
+            )
         return domain_xml.Interface(self._bridge(nic.network_id), None, self.nic_model)
 
     # ------------------------------------------------------------ connection and errors

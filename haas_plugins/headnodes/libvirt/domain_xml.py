@@ -28,7 +28,7 @@ def base_disks(domain_xml: str) -> list[BaseDisk]:
     """The disks of ``domain_xml`` that a clone gets its own copy of (device ``disk``;
     CD-ROMs and floppies stay shared). :raises ValueError: a disk that is not a volume."""
     disks = []
-    for disk in ET.fromstring(domain_xml).findall("./devices/disk"):
+    for disk in _parse(domain_xml).findall("./devices/disk"):
         if disk.get("device", "disk") != "disk":
             continue
         target = disk.find("target")
@@ -52,7 +52,7 @@ def base_disks(domain_xml: str) -> list[BaseDisk]:
 
 def clone_volume_xml(base_volume_xml: str, name: str) -> str:
     """A new volume named ``name`` of the base volume's capacity and format."""
-    base = ET.fromstring(base_volume_xml)
+    base = _parse(base_volume_xml)
     vol = ET.Element("volume")
     ET.SubElement(vol, "name").text = name
     capacity = base.find("capacity")
@@ -76,7 +76,7 @@ def clone_domain_xml(
     """The base domain's definition made into a headnode: its name and uuid, each cloned
     disk (``{target: (pool, volume)}``) pointing at its copy, the base's interfaces
     replaced by ``interfaces``, and VNC on a port libvirt picks."""
-    root = ET.fromstring(base_xml)
+    root = _parse(base_xml)
     root.attrib.pop("id", None)
     _set_child(root, "name", name)
     _set_child(root, "uuid", uuid)
@@ -110,11 +110,16 @@ def clone_domain_xml(
 
 def vnc_port(live_xml: str) -> int | None:
     """The VNC port in a running domain's XML (None before libvirt assigned one)."""
-    for graphics in ET.fromstring(live_xml).findall("./devices/graphics"):
+    for graphics in _parse(live_xml).findall("./devices/graphics"):
         port = graphics.get("port", "")
         if graphics.get("type") == "vnc" and port.lstrip("-").isdigit() and int(port) > 0:
             return int(port)
     return None
+
+
+def _parse(text: str) -> ET.Element:
+    # Written by libvirtd (from an admin's base domain), never by an API client.
+    return ET.fromstring(text)  # noqa: S314
 
 
 def _interface(spec: Interface) -> ET.Element:
