@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -392,6 +393,45 @@ def test_show_reports_the_vnc_port_of_the_running_vm(api: Api, world: LibvirtWor
     assert_error(api.get("/v0/headnode/hn1", user="bob"), 403, "AuthorizationError")
     assert_empty_ok(api.post("/v0/headnode/hn1/stop", user="alice"))
     assert show(api)["vncport"] is None
+
+
+def test_concurrent_first_starts_make_one_vm(api: Api, world: LibvirtWorld) -> None:
+    create(api)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(
+            pool.map(lambda _: api.post("/v0/headnode/hn1/start").status_int, range(4))
+        )
+    assert statuses == [200] * 4
+    uid = show(api)["uuid"]
+    assert world.domain(uid).isActive()
+    assert world.volumes() == [f"{uid}-vda.qcow2", f"{uid}-vdb.qcow2"]
+
+
+def test_hnic_changes_racing_the_first_start_are_before_it_or_refused(
+    api: Api, world: LibvirtWorld
+) -> None:
+    network(api, "net-a", P1_NET)
+    create(api)
+    calls = ["eth0", "eth1", "eth2", "start", "eth3", "eth4", "eth5"]
+
+    def call(label: str) -> tuple[int, int | None]:
+        if label == "start":
+            return api.post("/v0/headnode/hn1/start").status_int, None
+        created = api.put(f"/v0/headnode/hn1/hnic/{label}").status_int
+        if created != 200:
+            return created, None
+        path = f"/v0/headnode/hn1/hnic/{label}/connect_network"
+        return created, api.post(path, {"network": "net-a"}).status_int
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(zip(calls, pool.map(call, calls), strict=True))
+    assert results.pop("start") == (200, None)
+    assert {status for pair in results.values() for status in pair if status} <= {200, 409}
+    assert show(api)["hnics"] == sorted(h for h, (made, _) in results.items() if made == 200)
+    # The VM has an interface for every connect that succeeded: none slipped in after the
+    # VM was built, and every later one was refused.
+    connected = [h for h, (_, joined) in results.items() if joined == 200]
+    assert len(tags(domain(world, api))) == len(connected)
 
 
 # ------------------------------------------------------------------ libvirt failures

@@ -216,47 +216,39 @@ def module_load_order(modules_dir: Path, wanted: tuple[str, ...]) -> list[str]:
     return order
 
 
-def _cpio_entry(name: str, mode: int, data: bytes = b"", rdev: tuple[int, int] = (0, 0)) -> bytes:
-    """One ``newc`` cpio record."""
-    _cpio_entry.ino += 1  # type: ignore[attr-defined]
-    fields = [
-        _cpio_entry.ino,  # type: ignore[attr-defined]
-        mode,
-        0,
-        0,
-        1,
-        0,
-        len(data),
-        0,
-        0,
-        rdev[0],
-        rdev[1],
-        len(name) + 1,
-        0,
-    ]
-    header = b"070701" + b"".join(b"%08X" % f for f in fields)
-    record = header + name.encode() + b"\0"
-    record += b"\0" * (-len(record) % 4)
-    return record + data + b"\0" * (-len(data) % 4)
+class Cpio:
+    """An initramfs archive in the ``newc`` cpio format the kernel unpacks."""
 
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.inode = 0
 
-_cpio_entry.ino = 0  # type: ignore[attr-defined]
+    def add(self, name: str, mode: int, data: bytes = b"", rdev: tuple[int, int] = (0, 0)) -> None:
+        self.inode += 1
+        # ino, mode, uid, gid, nlink, mtime, size, dev major/minor, rdev major/minor,
+        # name size (with its NUL), checksum.
+        fields = [self.inode, mode, 0, 0, 1, 0, len(data), 0, 0, *rdev, len(name) + 1, 0]
+        record = b"070701" + b"".join(b"%08X" % f for f in fields) + name.encode() + b"\0"
+        record += b"\0" * (-len(record) % 4)
+        self.data += record + data + b"\0" * (-len(data) % 4)
+
+    def finish(self) -> bytes:
+        self.add("TRAILER!!!", 0)
+        return bytes(self.data)
 
 
 def build_initrd(path: Path, modules_dir: Path) -> None:
     """A busybox initrd that loads the virtio NIC driver and runs ``GUEST_INIT``."""
     order = module_load_order(modules_dir, GUEST_MODULES)
-    out = bytearray()
+    cpio = Cpio()
     for directory in ("bin", "dev", "proc", "sys", "tmp", "modules"):
-        out += _cpio_entry(directory, 0o040755)
-    out += _cpio_entry("dev/console", 0o020600, rdev=(5, 1))
-    out += _cpio_entry("bin/busybox", 0o100755, Path(BUSYBOX).read_bytes())
-    out += _cpio_entry("init", 0o100755, GUEST_INIT.encode())
+        cpio.add(directory, 0o040755)
+    cpio.add("dev/console", 0o020600, rdev=(5, 1))
+    cpio.add("bin/busybox", 0o100755, Path(BUSYBOX).read_bytes())
+    cpio.add("init", 0o100755, GUEST_INIT.encode())
     names = []
     for rel in order:
-        name = Path(rel).name
-        names.append(name)
-        out += _cpio_entry(f"modules/{name}", 0o100644, (modules_dir / rel).read_bytes())
-    out += _cpio_entry("modules.order", 0o100644, "".join(f"{n}\n" for n in names).encode())
-    out += _cpio_entry("TRAILER!!!", 0)
-    path.write_bytes(bytes(out))
+        names.append(Path(rel).name)
+        cpio.add(f"modules/{names[-1]}", 0o100644, (modules_dir / rel).read_bytes())
+    cpio.add("modules.order", 0o100644, "".join(f"{n}\n" for n in names).encode())
+    path.write_bytes(cpio.finish())
