@@ -74,6 +74,12 @@ class OBMError(HaasError):
     status = 502
 
 
+class HeadnodeError(HaasError):
+    """The hypervisor failed or could not be reached (what it did was undone)."""
+
+    status = 502
+
+
 class SwitchError(HaasError):
     status = 502
 

@@ -14,6 +14,14 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 if [ "$want_test" = 1 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     packages+=(postgresql)
 fi
+# libvirt-python (the test extra) builds against libvirt's headers; the headnode
+# integration test boots Debian's kernel and a busybox initrd under libvirtd + QEMU on OVS.
+if [ "$want_test" = 1 ]; then
+    for pkg in libvirt-dev pkg-config libvirt-daemon-system libvirt-clients qemu-system-x86 \
+        qemu-utils openvswitch-switch busybox-static iputils-ping linux-image-amd64; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || packages+=("$pkg")
+    done
+fi
 if [ "${#packages[@]}" -gt 0 ]; then
     echo "setup: installing Debian packages: ${packages[*]}"
     apt-get update -qq

@@ -7,7 +7,7 @@ instantiates them. Import the classes from here.
 from haas_core.drivers.allocator import NetworkAllocator
 from haas_core.drivers.auth import AuthBackend, Identity
 from haas_core.drivers.base import Driver, DriverInfo
-from haas_core.drivers.headnode import HeadnodeBackend
+from haas_core.drivers.headnode import HeadnodeBackend, HeadnodeNic, HeadnodeVm
 from haas_core.drivers.obm import ObmDriver, ObmNode
 from haas_core.drivers.switch import SwitchDriver, SwitchSession
 
@@ -16,6 +16,8 @@ __all__ = [
     "Driver",
     "DriverInfo",
     "HeadnodeBackend",
+    "HeadnodeNic",
+    "HeadnodeVm",
     "Identity",
     "NetworkAllocator",
     "ObmDriver",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from haas_core.api.calls import misc, networking, networks, nodes, projects, switches
+from haas_core.api.calls import headnodes, misc, networking, networks, nodes, projects, switches
 from haas_core.api.routing import Route
 
 
@@ -13,5 +13,6 @@ def core_routes() -> list[Route]:
         *nodes.ROUTES,
         *switches.ROUTES,
         *networking.ROUTES,
+        *headnodes.ROUTES,
         *misc.ROUTES,
     ]

@@ -1,0 +1,1 @@
+"""Headnode backends: ``libvirt`` (VMs cloned from base domains) and ``null`` (database only)."""
