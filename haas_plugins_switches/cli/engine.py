@@ -11,6 +11,7 @@ state, not haas's, decides what is removed.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,6 +93,8 @@ class Dialect:
     native_keys: Sequence[str]
     allowed_keys: Sequence[str]
     save: str = "copy running-config startup-config"
+    #: From any configuration mode straight back to the privileged prompt.
+    end: str = "end"
     #: (question regex, answer) when saving asks first.
     save_confirm: tuple[str, str] | None = None
     #: What a successful save prints.
@@ -163,8 +166,14 @@ class CliSession(SwitchSession):
         d = self.dialect
         lines = [d.configure, d.interface.format(port=port), *commands, *d.leave]
         self.changed = True
-        for line in lines:
-            self.console.run(line)
+        try:
+            for line in lines:
+                self.console.run(line)
+        except SwitchError:
+            # Back to the privileged prompt, so that the session can still save and log out.
+            with contextlib.suppress(SwitchError):
+                self.console.run(d.end)
+            raise
 
     # ------------------------------------------------------------ reading back
 
