@@ -38,7 +38,7 @@ _UNREACHABLE = re.compile(r"database connection failed|Connection refused|No suc
 class OvsInfo(DriverInfo):
     #: ovsdb remote, e.g. ``unix:/run/openvswitch/db.sock`` or ``tcp:127.0.0.1:6640``.
     ovsdb: str = Field(pattern=r"^(unix:/\S+|tcp:[0-9A-Za-z.:\[\]-]+:\d+|ssl:\S+)$")
-    bridge: str = Field(pattern=PORT_NAME.pattern)
+    bridge: str = Field(pattern=rf"^(?:{PORT_NAME.pattern})$")
     #: The access VLAN of a port that carries no network.
     dummy_vlan: int = Field(default=4095, ge=1, le=4095)
     #: Seconds ``ovs-vsctl`` may take (it waits until ovs-vswitchd applied a change).
