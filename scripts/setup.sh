@@ -14,6 +14,13 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 if [ "$want_test" = 1 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     packages+=(postgresql)
 fi
+# The CLI switch drivers drive the system's ssh and telnet clients.
+command -v ssh >/dev/null || packages+=(openssh-client)
+command -v telnet >/dev/null || packages+=(telnet)
+# The ovs driver's tests run a real Open vSwitch.
+if [ "$want_test" = 1 ] && [ ! -x /usr/sbin/ovs-vswitchd ]; then
+    packages+=(openvswitch-switch)
+fi
 if [ "${#packages[@]}" -gt 0 ]; then
     echo "setup: installing Debian packages: ${packages[*]}"
     apt-get update -qq
