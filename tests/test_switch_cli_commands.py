@@ -79,6 +79,7 @@ VENDORS: dict[str, dict[str, Any]] = {
         "saved": "Copy succeeded",
         "login": [],
         "enter": ["configure", "interface gi1/0/3"],
+        "interface": "interface {port}",
         "connect_native": [
             "switchport mode trunk",
             "switchport trunk allowed vlan add 100",
@@ -107,6 +108,7 @@ VENDORS: dict[str, dict[str, Any]] = {
         # The dummy VLAN is made to exist once per session.
         "login": ["configure", "vlan 4000", "exit", "exit"],
         "enter": ["configure", "interface Te1/0/3"],
+        "interface": "interface {port}",
         "connect_native": [
             "switchport mode trunk",
             "switchport trunk allowed vlan add 100",
@@ -134,6 +136,7 @@ VENDORS: dict[str, dict[str, Any]] = {
         "saved": "[########################################] 100%\nCopy complete.",
         "login": [],
         "enter": ["configure terminal", "interface Ethernet1/3"],
+        "interface": "interface {port}",
         "connect_native": [
             "switchport",
             "switchport mode trunk",
@@ -180,24 +183,27 @@ def open_recorded(vendor: str, **fields: Any) -> tuple[CliSession, Recorder]:
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_connect_native_sends_the_vendors_commands(vendor: str) -> None:
     spec = VENDORS[vendor]
-    session, recorder = open_recorded(vendor)
+    session, recorder = open_recorded(vendor, save_config=False)
     session.modify_port(spec["port"], "vlan/native", "100")
+    session.close()
     assert recorder.sent == [*spec["enter"], *spec["connect_native"], *LEAVE]
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_connect_tagged_sends_the_vendors_commands(vendor: str) -> None:
     spec = VENDORS[vendor]
-    session, recorder = open_recorded(vendor)
+    session, recorder = open_recorded(vendor, save_config=False)
     session.modify_port(spec["port"], "vlan/200", "200")
+    session.close()
     assert recorder.sent == [*spec["enter"], *spec["connect_tagged"], *LEAVE]
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_detach_tagged_sends_the_vendors_commands(vendor: str) -> None:
     spec = VENDORS[vendor]
-    session, recorder = open_recorded(vendor)
+    session, recorder = open_recorded(vendor, save_config=False)
     session.modify_port(spec["port"], "vlan/200", None)
+    session.close()
     assert recorder.sent == [*spec["enter"], *spec["detach_tagged"], *LEAVE]
 
 
@@ -206,28 +212,52 @@ def test_detach_native_reads_the_native_vlan_then_parks_it_on_the_dummy_vlan(
     vendor: str,
 ) -> None:
     spec = VENDORS[vendor]
-    session, recorder = open_recorded(vendor)
+    session, recorder = open_recorded(vendor, save_config=False)
     session.modify_port(spec["port"], "vlan/native", None)
+    session.close()
     assert recorder.sent == [spec["show"][0], *spec["enter"], *spec["detach_native"], *LEAVE]
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_revert_sends_the_vendors_commands(vendor: str) -> None:
     spec = VENDORS[vendor]
-    session, recorder = open_recorded(vendor)
+    session, recorder = open_recorded(vendor, save_config=False)
     session.revert_port(spec["port"])
+    session.close()
     assert recorder.sent == [*spec["enter"], *spec["revert"], *LEAVE]
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_close_saves_after_changes_when_configured(vendor: str) -> None:
+def test_close_leaves_configuration_mode_then_saves_when_configured(vendor: str) -> None:
     spec = VENDORS[vendor]
     session, recorder = open_recorded(vendor)
     session.revert_port(spec["port"])
     recorder.sent.clear()
     session.close()
-    assert recorder.sent == [SAVE]
+    assert recorder.sent == [*LEAVE, SAVE]
     assert recorder.closed
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_changes_of_a_batch_share_one_configuration_mode(vendor: str) -> None:
+    spec = VENDORS[vendor]
+    other = spec["port"].replace("3", "4")
+    session, recorder = open_recorded(vendor, save_config=False)
+    session.modify_port(spec["port"], "vlan/200", "200")
+    session.modify_port(other, "vlan/200", "200")
+    session.modify_port(spec["port"], "vlan/native", None)  # reads the port: leaves first
+    session.close()
+    assert recorder.sent == [
+        *spec["enter"],
+        *spec["connect_tagged"],
+        spec["interface"].format(port=other),
+        *spec["connect_tagged"],
+        *LEAVE,
+        spec["show"][0],
+        *spec["enter"],
+        *spec["detach_native"],
+        *LEAVE,
+    ]
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -237,6 +267,8 @@ def test_close_does_not_save_when_told_not_to_or_nothing_changed(vendor: str) ->
     session.revert_port(spec["port"])
     recorder.sent.clear()
     session.close()
+    assert recorder.sent == LEAVE
+    recorder.sent.clear()
     session, untouched = open_recorded(vendor)
     session.get_port_networks([spec["port"]])
     untouched.sent.clear()
@@ -266,14 +298,14 @@ def test_a_save_the_switch_does_not_confirm_is_an_error() -> None:
 def test_powerconnect_without_a_dummy_vlan_clears_the_native_vlan_as_hil_did() -> None:
     session, recorder = open_recorded("powerconnect55xx", dummy_vlan=None)
     session.modify_port("gi1/0/3", "vlan/native", None)
-    assert recorder.sent[-4:] == [
+    assert recorder.sent[-2:] == [
         "switchport trunk allowed vlan remove 100",
         "switchport trunk native vlan none",
-        *LEAVE,
     ]
     recorder.sent.clear()
     session.revert_port("gi1/0/3")
-    assert recorder.sent[2:-2] == [
+    assert recorder.sent == [
+        "interface gi1/0/3",
         "switchport trunk allowed vlan none",
         "switchport trunk native vlan none",
     ]
