@@ -4,9 +4,11 @@ the keys of their ``show`` output) on one session class.
 A session logs in once (:meth:`CliSwitchDriver.open_session`), applies every change of
 the batch as ``interface <port>`` and the dialect's commands (entering ``configure``
 once for consecutive changes), returns to the privileged prompt for ``show`` and at
-the end, saves the configuration when ``save_config`` says so, then logs out. Removing a native VLAN needs the VLAN the port carries: the session
-reads it from the switch (``show interfaces switchport <port>``), so the switch's own
-state, not haas's, decides what is removed.
+the end, saves the configuration when ``save_config`` says so, then logs out.
+
+Removing a native VLAN needs the VLAN the port carries: the session reads it from the
+switch (``show interfaces switchport <port>``), so the switch's own state, not haas's,
+decides what is removed.
 """
 
 from __future__ import annotations
