@@ -183,6 +183,24 @@ def test_a_hanging_switch_is_a_connection_error_within_the_timeout(
         assert time.monotonic() - started < 4
 
 
+def test_a_switch_that_stops_answering_fails_the_change_within_the_timeout(
+    tmp_path: Path,
+) -> None:
+    script = nexus_script(silent_after={"switchport mode trunk"})
+    with cli_server(script) as server:
+        sw = driver(NexusDriver, server, tmp_path, timeout=1.0, save_config=False)
+        session = sw.open_session()
+        started = time.monotonic()
+        with pytest.raises(
+            SwitchError, match=r"did not answer 'switchport mode trunk' within 1 s"
+        ):
+            session.modify_port("Ethernet1/3", "vlan/200", "200")
+        # The session is lost: closing it does not wait on the silent switch again.
+        session.close()
+        assert time.monotonic() - started < 3
+    assert script.received[-1] == "switchport mode trunk"
+
+
 def test_a_closed_port_is_a_connection_error(tmp_path: Path) -> None:
     with cli_server(nexus_script()) as server:
         pass  # stopped: nothing listens on its ports any more

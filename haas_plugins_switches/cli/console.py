@@ -128,6 +128,8 @@ class PexpectConsole:
         self.prompts = prompts
         self._errors = [re.compile(rf"^\s*({p})\s*$") for p in prompts.errors]
         self.prompt = _ANY_PROMPT
+        #: Why the session can no longer be used (a timeout or a closed connection).
+        self.lost: str | None = None
 
     # ------------------------------------------------------------ logging in
 
@@ -256,6 +258,8 @@ class PexpectConsole:
     # ------------------------------------------------------------ commands
 
     def run(self, command: str, *, confirm: tuple[str, str] | None = None) -> str:
+        if self.lost:
+            raise SwitchError(f"Switch {self.target.label}: the session was lost ({self.lost}).")
         LOG.debug("switch %s: sending %r", self.target.label, command)
         self.child.send(command + "\r")
         patterns: list[Any] = [self.prompt, self.prompts.more, pexpect.EOF, pexpect.TIMEOUT]
@@ -270,10 +274,13 @@ class PexpectConsole:
             if index == 1:
                 self.child.send(" ")
             elif index == 2:
+                self.lost = f"closed after {command!r}"
                 raise SwitchError(
                     f"Switch {self.target.label} closed the connection after {command!r}."
                 )
             elif index == 3:
+                # Whatever the switch says later would be taken for the next command's.
+                self.lost = f"no answer to {command!r}"
                 raise SwitchError(
                     f"Switch {self.target.label} did not answer {command!r} within "
                     f"{self.target.timeout:g} s."
@@ -291,6 +298,9 @@ class PexpectConsole:
         return text
 
     def close(self) -> None:
+        if self.lost:
+            self.child.close(force=True)
+            return
         try:
             self.child.send(self.prompts.logout + "\r")
             # Some switches only leave enable mode on the first exit.

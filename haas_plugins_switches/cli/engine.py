@@ -55,8 +55,9 @@ class CliSwitchInfo(DriverInfo):
     #: ``known_hosts_file``) or the key's fingerprint ``SHA256:...``.
     host_key_policy: str = "accept-new"
     known_hosts_file: str = DEFAULT_KNOWN_HOSTS
-    #: Seconds allowed for the login and for each command.
-    timeout: float = Field(default=30.0, gt=0, le=600)
+    #: Seconds allowed for the login and for each command (below the agent's 30 s
+    #: ``action_timeout_seconds``, so that a dead switch is a retried connection error).
+    timeout: float = Field(default=20.0, gt=0, le=600)
 
     @field_validator("host_key_policy")
     @classmethod

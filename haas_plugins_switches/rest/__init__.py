@@ -32,7 +32,7 @@ class RestSwitchInfo(DriverInfo):
     #: Check the switch's TLS certificate (https only).
     verify_tls: bool = True
     #: Seconds allowed for each request.
-    timeout: float = Field(default=30.0, gt=0, le=600)
+    timeout: float = Field(default=20.0, gt=0, le=600)
 
 
 class RestClient:

@@ -48,6 +48,8 @@ class Script:
     prompt_space: str = ""
     #: Accept connections but never answer.
     hang: bool = False
+    #: Commands after which the switch says nothing more.
+    silent_after: set[str] = field(default_factory=set)
     #: Every command received, in order.
     received: list[str] = field(default_factory=list)
 
@@ -122,6 +124,10 @@ async def play(script: Script, term: Terminal, in_band_login: bool) -> None:
         if not command:
             continue
         script.received.append(command)
+        if command in script.silent_after:
+            while await term.key() is not None:
+                pass
+            return
         if command in script.refuse:
             term.write(f"{' ' * 10}^\r\n{script.refuse[command]}\r\n")
         elif command == "exit" or command == "end":
