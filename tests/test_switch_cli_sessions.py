@@ -201,6 +201,20 @@ def test_a_switch_that_stops_answering_fails_the_change_within_the_timeout(
     assert script.received[-1] == "switchport mode trunk"
 
 
+@pytest.mark.parametrize("protocol", ["ssh", "telnet"])
+def test_a_dropped_connection_fails_the_change(protocol: str, tmp_path: Path) -> None:
+    script = nexus_script(user_prompt="login:", drop_after={"interface Ethernet1/3"})
+    with cli_server(script) as server:
+        session = driver(NexusDriver, server, tmp_path, protocol=protocol).open_session()
+        with pytest.raises(
+            SwitchError, match="closed the connection after 'interface Ethernet1/3'"
+        ):
+            session.revert_port("Ethernet1/3")
+        # The change may be half made: closing says the configuration was not saved.
+        with pytest.raises(SwitchError, match="session was lost"):
+            session.close()
+
+
 def test_a_closed_port_is_a_connection_error(tmp_path: Path) -> None:
     with cli_server(nexus_script()) as server:
         pass  # stopped: nothing listens on its ports any more

@@ -48,8 +48,9 @@ class Script:
     prompt_space: str = ""
     #: Accept connections but never answer.
     hang: bool = False
-    #: Commands after which the switch says nothing more.
+    #: Commands after which the switch says nothing more, or hangs up.
     silent_after: set[str] = field(default_factory=set)
+    drop_after: set[str] = field(default_factory=set)
     #: Every command received, in order.
     received: list[str] = field(default_factory=list)
 
@@ -124,6 +125,8 @@ async def play(script: Script, term: Terminal, in_band_login: bool) -> None:
         if not command:
             continue
         script.received.append(command)
+        if command in script.drop_after:
+            return
         if command in script.silent_after:
             while await term.key() is not None:
                 pass
