@@ -14,11 +14,15 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 if [ "$want_test" = 1 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     packages+=(postgresql)
 fi
-# libvirt-python (the test extra) builds against libvirt's headers; the headnode
-# integration test boots Debian's kernel and a busybox initrd under libvirtd + QEMU on OVS.
+# The CLI switch drivers drive the system's ssh and telnet clients.
+command -v ssh >/dev/null || packages+=(openssh-client)
+command -v telnet >/dev/null || packages+=(telnet)
+# What the tests run for real: libvirt-python (the test extra) builds against libvirt's
+# headers; libvirtd + QEMU boot headnodes; Open vSwitch (userspace datapath) is the lab's
+# switch fabric; ping and tcpdump prove isolation; the kernel and busybox make guests.
 if [ "$want_test" = 1 ]; then
     for pkg in libvirt-dev pkg-config libvirt-daemon-system libvirt-clients qemu-system-x86 \
-        qemu-utils openvswitch-switch busybox-static iputils-ping linux-image-amd64; do
+        qemu-utils openvswitch-switch busybox-static iputils-ping tcpdump linux-image-amd64; do
         dpkg -s "$pkg" >/dev/null 2>&1 || packages+=("$pkg")
     done
 fi
