@@ -5,9 +5,7 @@ write transactions: a deferred transaction that reads and then writes can
 fail at once when another writer committed in between, while an immediate
 one waits its turn. Read-only requests keep plain deferred transactions.
 
-PostgreSQL reads run in autocommit: under READ COMMITTED every statement takes its
-own snapshot anyway, and a read session is then spared its BEGIN and ROLLBACK
-round trips. A pooled connection is pinged before use only when it sat idle for
+On PostgreSQL a pooled connection is pinged before use only when it sat idle for
 a while: one in constant use is known to be alive, and pinging it on every
 checkout cost a round trip per request (and several per networking action).
 """
@@ -87,10 +85,7 @@ class Database:
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
         self.engine = make_engine(url, pool_size)
-        reads = self.engine
-        if self.engine.dialect.name == "postgresql":
-            reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._read = sessionmaker(reads, expire_on_commit=False)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(haas_write=True), expire_on_commit=False
         )
