@@ -1,0 +1,473 @@
+"""Bringing a haas server in line with an inventory, and writing one from a server.
+
+``plan()`` compares the file with what the server holds and returns entries (create, change,
+remove), each a list of API calls with, for the calls that create something, the call that
+undoes it. ``Entry.apply()`` runs one entry; when a call fails, what the entry already did is
+undone and the error names the file line of the entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from haas_client import Client, HaasError
+from haas_client.inventory import Inventory, NodeSpec
+
+CREATE, CHANGE, REMOVE = "create", "change", "remove"
+
+
+@dataclass
+class Op:
+    describe: str
+    run: Callable[[], object]
+    undo: Callable[[], object] | None = None
+
+
+@dataclass
+class Entry:
+    kind: str  # create / change / remove
+    what: str  # "node node-01"
+    details: list[str]
+    line: int | None
+    ops: list[Op] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "action": self.kind,
+            "object": self.what,
+            "details": self.details,
+            "line": self.line,
+        }
+
+    def apply(self, source: str) -> None:
+        """Run the calls; on failure undo the done ones, newest first, and raise ApplyError."""
+        done: list[Op] = []
+        for op in self.ops:
+            try:
+                op.run()
+            except HaasError as exc:
+                undo_errors = []
+                for previous in reversed(done):
+                    if previous.undo is None:
+                        continue
+                    try:
+                        previous.undo()
+                    except HaasError as undo_exc:
+                        undo_errors.append(f"{previous.describe}: {undo_exc.msg}")
+                where = f"{source}:{self.line}: " if self.line else ""
+                message = (
+                    f"{where}{self.kind} {self.what}: {op.describe} failed: {exc.type}: {exc.msg}"
+                )
+                if undo_errors:
+                    message += "; could not undo " + "; ".join(undo_errors)
+                raise ApplyError(message) from None
+            done.append(op)
+
+
+class ApplyError(Exception):
+    pass
+
+
+@dataclass
+class ServerNode:
+    project: str | None
+    metadata: dict[str, Any]
+    nics: dict[str, dict[str, Any]]  # label -> {"macaddr", "switch", "port"}
+
+
+@dataclass
+class ServerState:
+    projects: list[str]
+    switches: dict[str, list[str]]  # switch -> port labels
+    nodes: dict[str, ServerNode]
+    cabling: dict[tuple[str, str], tuple[str, str]]  # (switch, port) -> (node, nic)
+
+
+def fetch(haas: Client) -> ServerState:
+    """Everything an inventory describes, as the server holds it (admin credentials)."""
+    switches = {
+        name: [p["label"] for p in haas.switches.show(name)["ports"]]
+        for name in haas.switches.list()
+    }
+    nodes = {}
+    cabling = {}
+    for name in haas.nodes.list("all"):
+        shown = haas.nodes.show(name)
+        nics = {}
+        for nic in shown["nics"]:
+            nics[nic["label"]] = nic
+            if nic.get("port") is not None:
+                cabling[nic["switch"], nic["port"]] = (name, nic["label"])
+        nodes[name] = ServerNode(shown["project"], shown["metadata"], nics)
+    return ServerState(haas.projects.list(), switches, nodes, cabling)
+
+
+class PlanError(Exception):
+    pass
+
+
+def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[Entry]:
+    """The entries that make the server match ``inv``, in the order they must run."""
+    src = inv.source
+    entries: list[Entry] = []
+    problems: list[str] = []
+
+    for name, line in inv.projects.items():
+        if name not in state.projects:
+            entries.append(
+                Entry(
+                    CREATE,
+                    f"project {name}",
+                    [],
+                    line,
+                    [
+                        Op(
+                            f"create project {name}",
+                            lambda n=name: haas.projects.create(n),
+                            lambda n=name: haas.projects.delete(n),
+                        ),
+                    ],
+                )
+            )
+
+    for name, spec in inv.switches.items():
+        if name in state.switches:
+            continue  # driver settings cannot be read back: an existing switch is left as is
+        if spec.driver is None:
+            problems.append(
+                f"{src}:{spec.line}: switch {name} is not on the server and has no "
+                "driver settings (type, ...) to register it with"
+            )
+            continue
+        driver = dict(spec.driver)
+        kind = driver.pop("type")
+        entries.append(
+            Entry(
+                CREATE,
+                f"switch {name}",
+                [f"type {kind}"],
+                spec.line,
+                [
+                    Op(
+                        f"register switch {name}",
+                        lambda n=name, k=kind, d=driver: haas.switches.register(n, k, **d),
+                        lambda n=name: haas.switches.delete(n),
+                    ),
+                ],
+            )
+        )
+
+    # Cabling that goes away comes first, so that a NIC can move to another port.
+    wanted = {key: (p.node, p.nic) for key, p in inv.ports.items() if p.node is not None}
+    wanted_nics = set(wanted.values())
+    for (switch, port), (node, nic) in sorted(state.cabling.items()):
+        target = wanted.get((switch, port))
+        spec = inv.ports.get((switch, port))
+        if target == (node, nic):
+            continue
+        # Without --prune, cabling the file does not mention stays, unless the file
+        # cables that NIC to another port.
+        if target is None and not prune and (node, nic) not in wanted_nics:
+            continue
+        kind = CHANGE if spec is not None else REMOVE
+        entries.append(
+            Entry(
+                kind,
+                f"port {switch} {port}",
+                [f"uncable nic {nic} of node {node}"],
+                spec.line if spec else None,
+                [
+                    Op(
+                        f"detach nic from port {switch} {port}",
+                        lambda s=switch, p=port: haas.ports.detach_nic(s, p),
+                        lambda s=switch, p=port, n=node, i=nic: haas.ports.connect_nic(s, p, n, i),
+                    ),
+                ],
+            )
+        )
+
+    for name, spec in inv.nodes.items():
+        current = state.nodes.get(name)
+        if current is None:
+            entry = _create_node(haas, src, spec, problems)
+        else:
+            entry = _change_node(haas, spec, current, prune)
+        if entry is not None:
+            entries.append(entry)
+
+    for (switch, port), spec in inv.ports.items():
+        exists = port in state.switches.get(switch, [])
+        cabled = state.cabling.get((switch, port))
+        ops = []
+        details = []
+        if not exists:
+            ops.append(
+                Op(
+                    f"register port {switch} {port}",
+                    lambda s=switch, p=port: haas.ports.register(s, p),
+                    lambda s=switch, p=port: haas.ports.delete(s, p),
+                )
+            )
+        if spec.node is not None and spec.nic is not None and cabled != (spec.node, spec.nic):
+            details.append(f"cable to nic {spec.nic} of node {spec.node}")
+            ops.append(
+                Op(
+                    f"cable port {switch} {port} to {spec.node} {spec.nic}",
+                    lambda s=switch, p=port, n=spec.node, i=spec.nic: haas.ports.connect_nic(
+                        s, p, n, i
+                    ),
+                    lambda s=switch, p=port: haas.ports.detach_nic(s, p),
+                )
+            )
+        if ops:
+            entries.append(
+                Entry(
+                    CHANGE if exists else CREATE, f"port {switch} {port}", details, spec.line, ops
+                )
+            )
+
+    if prune:
+        entries.extend(_prune(haas, inv, state))
+    if problems:
+        raise PlanError("\n".join(problems))
+    return entries
+
+
+def _create_node(haas: Client, src: str, spec: NodeSpec, problems: list[str]) -> Entry | None:
+    name = spec.name
+    if spec.obm is None and spec.obmd is None:
+        problems.append(
+            f"{src}:{spec.line}: node {name} is not on the server and has no obm "
+            "or obmd to register it with"
+        )
+        return None
+    details = [f"obm {spec.obm['type']}" if spec.obm else "obmd"]
+    ops = [
+        Op(
+            f"register node {name}",
+            lambda: haas.nodes.register(
+                name, spec.obm, obmd=spec.obmd, metadata=spec.metadata or None
+            ),
+            lambda: haas.nodes.delete(name),
+        )
+    ]
+    for nic in spec.nics.values():
+        details.append(f"nic {nic.name} {nic.macaddr}")
+        ops.append(
+            Op(
+                f"register nic {nic.name}",
+                lambda n=nic: haas.nodes.register_nic(name, n.name, n.macaddr),
+                lambda n=nic: haas.nodes.delete_nic(name, n.name),
+            )
+        )
+    details.extend(f"metadata {label}" for label in spec.metadata)
+    if spec.project is not None:
+        details.append(f"project {spec.project}")
+        ops.append(
+            Op(
+                f"give node {name} to project {spec.project}",
+                lambda p=spec.project: haas.projects.connect_node(p, name),
+                lambda p=spec.project: haas.projects.detach_node(p, name),
+            )
+        )
+    return Entry(CREATE, f"node {name}", details, spec.line, ops)
+
+
+def _change_node(haas: Client, spec: NodeSpec, current: ServerNode, prune: bool) -> Entry | None:
+    name = spec.name
+    ops: list[Op] = []
+    details: list[str] = []
+    for label, value in spec.metadata.items():
+        if label not in current.metadata:
+            details.append(f"metadata {label} (new)")
+            ops.append(
+                Op(
+                    f"set metadata {label}",
+                    lambda k=label, v=value: haas.nodes.set_metadata(name, k, v),
+                    lambda k=label: haas.nodes.delete_metadata(name, k),
+                )
+            )
+        elif current.metadata[label] != value:
+            old = current.metadata[label]
+            details.append(f"metadata {label}: {old!r} -> {value!r}")
+            ops.append(
+                Op(
+                    f"set metadata {label}",
+                    lambda k=label, v=value: haas.nodes.set_metadata(name, k, v),
+                    lambda k=label, v=old: haas.nodes.set_metadata(name, k, v),
+                )
+            )
+    for nic in spec.nics.values():
+        have = current.nics.get(nic.name)
+        if have is not None and have["macaddr"] == nic.macaddr:
+            continue
+        if have is not None:
+            details.append(f"nic {nic.name}: {have['macaddr']} -> {nic.macaddr}")
+            ops.append(
+                Op(
+                    f"delete nic {nic.name}",
+                    lambda n=nic: haas.nodes.delete_nic(name, n.name),
+                    lambda n=nic, mac=have["macaddr"]: haas.nodes.register_nic(name, n.name, mac),
+                )
+            )
+        else:
+            details.append(f"nic {nic.name} {nic.macaddr} (new)")
+        ops.append(
+            Op(
+                f"register nic {nic.name}",
+                lambda n=nic: haas.nodes.register_nic(name, n.name, n.macaddr),
+                lambda n=nic: haas.nodes.delete_nic(name, n.name),
+            )
+        )
+    if prune:
+        for label in sorted(set(current.metadata) - set(spec.metadata)):
+            details.append(f"metadata {label} (remove)")
+            ops.append(
+                Op(
+                    f"delete metadata {label}",
+                    lambda k=label: haas.nodes.delete_metadata(name, k),
+                    lambda k=label, v=current.metadata[label]: haas.nodes.set_metadata(name, k, v),
+                )
+            )
+        for label in sorted(set(current.nics) - set(spec.nics)):
+            details.append(f"nic {label} (remove)")
+            ops.append(
+                Op(
+                    f"delete nic {label}",
+                    lambda k=label: haas.nodes.delete_nic(name, k),
+                    lambda k=label, mac=current.nics[label]["macaddr"]: haas.nodes.register_nic(
+                        name, k, mac
+                    ),
+                )
+            )
+    if spec.project is not None and spec.project != current.project:
+        if current.project is not None:
+            details.append(f"project {current.project} -> {spec.project}")
+            ops.append(
+                Op(
+                    f"take node {name} from project {current.project}",
+                    lambda p=current.project: haas.projects.detach_node(p, name),
+                    lambda p=current.project: haas.projects.connect_node(p, name),
+                )
+            )
+        else:
+            details.append(f"project {spec.project}")
+        ops.append(
+            Op(
+                f"give node {name} to project {spec.project}",
+                lambda p=spec.project: haas.projects.connect_node(p, name),
+                lambda p=spec.project: haas.projects.detach_node(p, name),
+            )
+        )
+    if not ops:
+        return None
+    return Entry(CHANGE, f"node {name}", details, spec.line, ops)
+
+
+def _prune(haas: Client, inv: Inventory, state: ServerState) -> list[Entry]:
+    """Removal of what the server has and the file does not: ports, nodes, switches, projects."""
+    entries = []
+    for switch, ports in sorted(state.switches.items()):
+        for port in ports:
+            if (switch, port) not in inv.ports:
+                entries.append(
+                    Entry(
+                        REMOVE,
+                        f"port {switch} {port}",
+                        [],
+                        None,
+                        [
+                            Op(
+                                f"delete port {switch} {port}",
+                                lambda s=switch, p=port: haas.ports.delete(s, p),
+                            )
+                        ],
+                    )
+                )
+    for name, node in sorted(state.nodes.items()):
+        if name in inv.nodes:
+            continue
+        ops = []
+        if node.project is not None:
+            ops.append(
+                Op(
+                    f"take node {name} from project {node.project}",
+                    lambda n=name, p=node.project: haas.projects.detach_node(p, n),
+                    lambda n=name, p=node.project: haas.projects.connect_node(p, n),
+                )
+            )
+        for nic, info in sorted(node.nics.items()):
+            ops.append(
+                Op(
+                    f"delete nic {nic}",
+                    lambda n=name, i=nic: haas.nodes.delete_nic(n, i),
+                    lambda n=name, i=nic, mac=info["macaddr"]: haas.nodes.register_nic(n, i, mac),
+                )
+            )
+        ops.append(Op(f"delete node {name}", lambda n=name: haas.nodes.delete(n)))
+        entries.append(Entry(REMOVE, f"node {name}", [], None, ops))
+    for switch in sorted(state.switches):
+        if switch not in inv.switches:
+            entries.append(
+                Entry(
+                    REMOVE,
+                    f"switch {switch}",
+                    [],
+                    None,
+                    [Op(f"delete switch {switch}", lambda s=switch: haas.switches.delete(s))],
+                )
+            )
+    for project in state.projects:
+        if project not in inv.projects:
+            entries.append(
+                Entry(
+                    REMOVE,
+                    f"project {project}",
+                    [],
+                    None,
+                    [Op(f"delete project {project}", lambda p=project: haas.projects.delete(p))],
+                )
+            )
+    return entries
+
+
+def export(state: ServerState, drivers: Inventory | None = None) -> dict[str, Any]:
+    """The server's inventory as a dictionary in the file format, in a stable order.
+
+    The API never shows OBM or switch driver settings (they hold credentials), so those
+    come from ``drivers``, an earlier inventory, for the nodes and switches it names.
+    """
+    switches: dict[str, Any] = {}
+    for name in sorted(state.switches):
+        spec = drivers.switches.get(name) if drivers else None
+        switches[name] = dict(spec.driver) if spec and spec.driver else {}
+    nodes: dict[str, Any] = {}
+    for name, node in sorted(state.nodes.items()):
+        entry: dict[str, Any] = {}
+        known = drivers.nodes.get(name) if drivers else None
+        if known is not None and known.obm is not None:
+            entry["obm"] = dict(known.obm)
+        if known is not None and known.obmd is not None:
+            entry["obmd"] = dict(known.obmd)
+        if node.project is not None:
+            entry["project"] = node.project
+        if node.metadata:
+            entry["metadata"] = {k: node.metadata[k] for k in sorted(node.metadata)}
+        if node.nics:
+            entry["nics"] = {k: node.nics[k]["macaddr"] for k in sorted(node.nics)}
+        nodes[name] = entry
+    ports = []
+    for switch, labels in sorted(state.switches.items()):
+        for port in sorted(labels):
+            item = {"switch": switch, "port": port}
+            cabled = state.cabling.get((switch, port))
+            if cabled is not None:
+                item["node"], item["nic"] = cabled
+            ports.append(item)
+    data: dict[str, Any] = {"projects": sorted(state.projects)}
+    data["switches"] = switches
+    data["nodes"] = nodes
+    data["ports"] = ports
+    return data
