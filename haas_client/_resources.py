@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +16,7 @@ class _Resource:
 
 
 class Projects(_Resource):
-    def list(self) -> list[str]:
+    def list(self) -> builtins.list[str]:
         return self._t.call("GET", "projects")
 
     def create(self, project: str) -> None:
@@ -30,18 +31,18 @@ class Projects(_Resource):
     def detach_node(self, project: str, node: str) -> None:
         self._t.call("POST", "project", project, "detach_node", body={"node": node})
 
-    def nodes(self, project: str) -> list[str]:
+    def nodes(self, project: str) -> builtins.list[str]:
         return self._t.call("GET", "project", project, "nodes")
 
-    def networks(self, project: str) -> list[str]:
+    def networks(self, project: str) -> builtins.list[str]:
         return self._t.call("GET", "project", project, "networks")
 
-    def headnodes(self, project: str) -> list[str]:
+    def headnodes(self, project: str) -> builtins.list[str]:
         return self._t.call("GET", "project", project, "headnodes")
 
 
 class Nodes(_Resource):
-    def list(self, which: str = "all") -> list[str]:
+    def list(self, which: str = "all") -> builtins.list[str]:
         """Labels of the ``"free"`` (unowned) or ``"all"`` nodes."""
         return self._t.call("GET", "nodes", which)
 
@@ -168,7 +169,7 @@ class Switches(_Resource):
     def show(self, switch: str) -> dict[str, Any]:
         return self._t.call("GET", "switch", switch)
 
-    def list(self) -> list[str]:
+    def list(self) -> builtins.list[str]:
         return self._t.call("GET", "switches")
 
 
@@ -211,11 +212,11 @@ class Headnodes(_Resource):
     def show(self, headnode: str) -> dict[str, Any]:
         return self._t.call("GET", "headnode", headnode)
 
-    def list(self, project: str) -> list[str]:
+    def list(self, project: str) -> builtins.list[str]:
         """The headnodes of ``project``."""
         return self._t.call("GET", "project", project, "headnodes")
 
-    def list_images(self) -> list[str]:
+    def list_images(self) -> builtins.list[str]:
         return self._t.call("GET", "headnode_images", "")
 
     def create_hnic(self, headnode: str, hnic: str) -> None:
@@ -267,7 +268,7 @@ class NetworkingActions(_Resource):
         switch: str | None = None,
         status: str | None = None,
         limit: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """The latest actions, newest first, filtered by the given fields."""
         given = {"node": node, "nic": nic, "switch": switch, "status": status, "limit": limit}
         params = {key: str(value) for key, value in given.items() if value is not None}
@@ -289,6 +290,6 @@ class NetworkingActions(_Resource):
 
 
 class Extensions(_Resource):
-    def list(self) -> list[str]:
+    def list(self) -> builtins.list[str]:
         """Names of the enabled plugins."""
         return self._t.call("GET", "active_extensions")

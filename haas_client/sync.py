@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from haas_client import Client, HaasError
@@ -125,35 +126,35 @@ def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[
                     [
                         Op(
                             f"create project {name}",
-                            lambda n=name: haas.projects.create(n),
-                            lambda n=name: haas.projects.delete(n),
+                            partial(haas.projects.create, name),
+                            partial(haas.projects.delete, name),
                         ),
                     ],
                 )
             )
 
-    for name, spec in inv.switches.items():
+    for name, switch_spec in inv.switches.items():
         if name in state.switches:
             continue  # driver settings cannot be read back: an existing switch is left as is
-        if spec.driver is None:
+        if switch_spec.driver is None:
             problems.append(
-                f"{src}:{spec.line}: switch {name} is not on the server and has no "
+                f"{src}:{switch_spec.line}: switch {name} is not on the server and has no "
                 "driver settings (type, ...) to register it with"
             )
             continue
-        driver = dict(spec.driver)
+        driver = dict(switch_spec.driver)
         kind = driver.pop("type")
         entries.append(
             Entry(
                 CREATE,
                 f"switch {name}",
                 [f"type {kind}"],
-                spec.line,
+                switch_spec.line,
                 [
                     Op(
                         f"register switch {name}",
-                        lambda n=name, k=kind, d=driver: haas.switches.register(n, k, **d),
-                        lambda n=name: haas.switches.delete(n),
+                        partial(haas.switches.register, name, kind, **driver),
+                        partial(haas.switches.delete, name),
                     ),
                 ],
             )
@@ -164,40 +165,40 @@ def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[
     wanted_nics = set(wanted.values())
     for (switch, port), (node, nic) in sorted(state.cabling.items()):
         target = wanted.get((switch, port))
-        spec = inv.ports.get((switch, port))
+        port_spec = inv.ports.get((switch, port))
         if target == (node, nic):
             continue
         # Without --prune, cabling the file does not mention stays, unless the file
         # cables that NIC to another port.
         if target is None and not prune and (node, nic) not in wanted_nics:
             continue
-        kind = CHANGE if spec is not None else REMOVE
+        kind = CHANGE if port_spec is not None else REMOVE
         entries.append(
             Entry(
                 kind,
                 f"port {switch} {port}",
                 [f"uncable nic {nic} of node {node}"],
-                spec.line if spec else None,
+                port_spec.line if port_spec else None,
                 [
                     Op(
                         f"detach nic from port {switch} {port}",
-                        lambda s=switch, p=port: haas.ports.detach_nic(s, p),
-                        lambda s=switch, p=port, n=node, i=nic: haas.ports.connect_nic(s, p, n, i),
+                        partial(haas.ports.detach_nic, switch, port),
+                        partial(haas.ports.connect_nic, switch, port, node, nic),
                     ),
                 ],
             )
         )
 
-    for name, spec in inv.nodes.items():
+    for name, node_spec in inv.nodes.items():
         current = state.nodes.get(name)
         if current is None:
-            entry = _create_node(haas, src, spec, problems)
+            entry = _create_node(haas, src, node_spec, problems)
         else:
-            entry = _change_node(haas, spec, current, prune)
+            entry = _change_node(haas, node_spec, current, prune)
         if entry is not None:
             entries.append(entry)
 
-    for (switch, port), spec in inv.ports.items():
+    for (switch, port), port_spec in inv.ports.items():
         exists = port in state.switches.get(switch, [])
         cabled = state.cabling.get((switch, port))
         ops = []
@@ -206,25 +207,31 @@ def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[
             ops.append(
                 Op(
                     f"register port {switch} {port}",
-                    lambda s=switch, p=port: haas.ports.register(s, p),
-                    lambda s=switch, p=port: haas.ports.delete(s, p),
+                    partial(haas.ports.register, switch, port),
+                    partial(haas.ports.delete, switch, port),
                 )
             )
-        if spec.node is not None and spec.nic is not None and cabled != (spec.node, spec.nic):
-            details.append(f"cable to nic {spec.nic} of node {spec.node}")
+        if (
+            port_spec.node is not None
+            and port_spec.nic is not None
+            and cabled != (port_spec.node, port_spec.nic)
+        ):
+            details.append(f"cable to nic {port_spec.nic} of node {port_spec.node}")
             ops.append(
                 Op(
-                    f"cable port {switch} {port} to {spec.node} {spec.nic}",
-                    lambda s=switch, p=port, n=spec.node, i=spec.nic: haas.ports.connect_nic(
-                        s, p, n, i
-                    ),
-                    lambda s=switch, p=port: haas.ports.detach_nic(s, p),
+                    f"cable port {switch} {port} to {port_spec.node} {port_spec.nic}",
+                    partial(haas.ports.connect_nic, switch, port, port_spec.node, port_spec.nic),
+                    partial(haas.ports.detach_nic, switch, port),
                 )
             )
         if ops:
             entries.append(
                 Entry(
-                    CHANGE if exists else CREATE, f"port {switch} {port}", details, spec.line, ops
+                    CHANGE if exists else CREATE,
+                    f"port {switch} {port}",
+                    details,
+                    port_spec.line,
+                    ops,
                 )
             )
 
@@ -247,10 +254,10 @@ def _create_node(haas: Client, src: str, spec: NodeSpec, problems: list[str]) ->
     ops = [
         Op(
             f"register node {name}",
-            lambda: haas.nodes.register(
-                name, spec.obm, obmd=spec.obmd, metadata=spec.metadata or None
+            partial(
+                haas.nodes.register, name, spec.obm, obmd=spec.obmd, metadata=spec.metadata or None
             ),
-            lambda: haas.nodes.delete(name),
+            partial(haas.nodes.delete, name),
         )
     ]
     for nic in spec.nics.values():
@@ -258,8 +265,8 @@ def _create_node(haas: Client, src: str, spec: NodeSpec, problems: list[str]) ->
         ops.append(
             Op(
                 f"register nic {nic.name}",
-                lambda n=nic: haas.nodes.register_nic(name, n.name, n.macaddr),
-                lambda n=nic: haas.nodes.delete_nic(name, n.name),
+                partial(haas.nodes.register_nic, name, nic.name, nic.macaddr),
+                partial(haas.nodes.delete_nic, name, nic.name),
             )
         )
     details.extend(f"metadata {label}" for label in spec.metadata)
@@ -268,8 +275,8 @@ def _create_node(haas: Client, src: str, spec: NodeSpec, problems: list[str]) ->
         ops.append(
             Op(
                 f"give node {name} to project {spec.project}",
-                lambda p=spec.project: haas.projects.connect_node(p, name),
-                lambda p=spec.project: haas.projects.detach_node(p, name),
+                partial(haas.projects.connect_node, spec.project, name),
+                partial(haas.projects.detach_node, spec.project, name),
             )
         )
     return Entry(CREATE, f"node {name}", details, spec.line, ops)
@@ -285,8 +292,8 @@ def _change_node(haas: Client, spec: NodeSpec, current: ServerNode, prune: bool)
             ops.append(
                 Op(
                     f"set metadata {label}",
-                    lambda k=label, v=value: haas.nodes.set_metadata(name, k, v),
-                    lambda k=label: haas.nodes.delete_metadata(name, k),
+                    partial(haas.nodes.set_metadata, name, label, value),
+                    partial(haas.nodes.delete_metadata, name, label),
                 )
             )
         elif current.metadata[label] != value:
@@ -295,8 +302,8 @@ def _change_node(haas: Client, spec: NodeSpec, current: ServerNode, prune: bool)
             ops.append(
                 Op(
                     f"set metadata {label}",
-                    lambda k=label, v=value: haas.nodes.set_metadata(name, k, v),
-                    lambda k=label, v=old: haas.nodes.set_metadata(name, k, v),
+                    partial(haas.nodes.set_metadata, name, label, value),
+                    partial(haas.nodes.set_metadata, name, label, old),
                 )
             )
     for nic in spec.nics.values():
@@ -308,8 +315,8 @@ def _change_node(haas: Client, spec: NodeSpec, current: ServerNode, prune: bool)
             ops.append(
                 Op(
                     f"delete nic {nic.name}",
-                    lambda n=nic: haas.nodes.delete_nic(name, n.name),
-                    lambda n=nic, mac=have["macaddr"]: haas.nodes.register_nic(name, n.name, mac),
+                    partial(haas.nodes.delete_nic, name, nic.name),
+                    partial(haas.nodes.register_nic, name, nic.name, have["macaddr"]),
                 )
             )
         else:
@@ -317,8 +324,8 @@ def _change_node(haas: Client, spec: NodeSpec, current: ServerNode, prune: bool)
         ops.append(
             Op(
                 f"register nic {nic.name}",
-                lambda n=nic: haas.nodes.register_nic(name, n.name, n.macaddr),
-                lambda n=nic: haas.nodes.delete_nic(name, n.name),
+                partial(haas.nodes.register_nic, name, nic.name, nic.macaddr),
+                partial(haas.nodes.delete_nic, name, nic.name),
             )
         )
     if prune:
@@ -327,8 +334,8 @@ def _change_node(haas: Client, spec: NodeSpec, current: ServerNode, prune: bool)
             ops.append(
                 Op(
                     f"delete metadata {label}",
-                    lambda k=label: haas.nodes.delete_metadata(name, k),
-                    lambda k=label, v=current.metadata[label]: haas.nodes.set_metadata(name, k, v),
+                    partial(haas.nodes.delete_metadata, name, label),
+                    partial(haas.nodes.set_metadata, name, label, current.metadata[label]),
                 )
             )
         for label in sorted(set(current.nics) - set(spec.nics)):
@@ -336,10 +343,8 @@ def _change_node(haas: Client, spec: NodeSpec, current: ServerNode, prune: bool)
             ops.append(
                 Op(
                     f"delete nic {label}",
-                    lambda k=label: haas.nodes.delete_nic(name, k),
-                    lambda k=label, mac=current.nics[label]["macaddr"]: haas.nodes.register_nic(
-                        name, k, mac
-                    ),
+                    partial(haas.nodes.delete_nic, name, label),
+                    partial(haas.nodes.register_nic, name, label, current.nics[label]["macaddr"]),
                 )
             )
     if spec.project is not None and spec.project != current.project:
@@ -348,8 +353,8 @@ def _change_node(haas: Client, spec: NodeSpec, current: ServerNode, prune: bool)
             ops.append(
                 Op(
                     f"take node {name} from project {current.project}",
-                    lambda p=current.project: haas.projects.detach_node(p, name),
-                    lambda p=current.project: haas.projects.connect_node(p, name),
+                    partial(haas.projects.detach_node, current.project, name),
+                    partial(haas.projects.connect_node, current.project, name),
                 )
             )
         else:
@@ -357,8 +362,8 @@ def _change_node(haas: Client, spec: NodeSpec, current: ServerNode, prune: bool)
         ops.append(
             Op(
                 f"give node {name} to project {spec.project}",
-                lambda p=spec.project: haas.projects.connect_node(p, name),
-                lambda p=spec.project: haas.projects.detach_node(p, name),
+                partial(haas.projects.connect_node, spec.project, name),
+                partial(haas.projects.detach_node, spec.project, name),
             )
         )
     if not ops:
@@ -381,7 +386,7 @@ def _prune(haas: Client, inv: Inventory, state: ServerState) -> list[Entry]:
                         [
                             Op(
                                 f"delete port {switch} {port}",
-                                lambda s=switch, p=port: haas.ports.delete(s, p),
+                                partial(haas.ports.delete, switch, port),
                             )
                         ],
                     )
@@ -394,19 +399,19 @@ def _prune(haas: Client, inv: Inventory, state: ServerState) -> list[Entry]:
             ops.append(
                 Op(
                     f"take node {name} from project {node.project}",
-                    lambda n=name, p=node.project: haas.projects.detach_node(p, n),
-                    lambda n=name, p=node.project: haas.projects.connect_node(p, n),
+                    partial(haas.projects.detach_node, node.project, name),
+                    partial(haas.projects.connect_node, node.project, name),
                 )
             )
         for nic, info in sorted(node.nics.items()):
             ops.append(
                 Op(
                     f"delete nic {nic}",
-                    lambda n=name, i=nic: haas.nodes.delete_nic(n, i),
-                    lambda n=name, i=nic, mac=info["macaddr"]: haas.nodes.register_nic(n, i, mac),
+                    partial(haas.nodes.delete_nic, name, nic),
+                    partial(haas.nodes.register_nic, name, nic, info["macaddr"]),
                 )
             )
-        ops.append(Op(f"delete node {name}", lambda n=name: haas.nodes.delete(n)))
+        ops.append(Op(f"delete node {name}", partial(haas.nodes.delete, name)))
         entries.append(Entry(REMOVE, f"node {name}", [], None, ops))
     for switch in sorted(state.switches):
         if switch not in inv.switches:
@@ -416,7 +421,7 @@ def _prune(haas: Client, inv: Inventory, state: ServerState) -> list[Entry]:
                     f"switch {switch}",
                     [],
                     None,
-                    [Op(f"delete switch {switch}", lambda s=switch: haas.switches.delete(s))],
+                    [Op(f"delete switch {switch}", partial(haas.switches.delete, switch))],
                 )
             )
     for project in state.projects:
@@ -427,7 +432,7 @@ def _prune(haas: Client, inv: Inventory, state: ServerState) -> list[Entry]:
                     f"project {project}",
                     [],
                     None,
-                    [Op(f"delete project {project}", lambda p=project: haas.projects.delete(p))],
+                    [Op(f"delete project {project}", partial(haas.projects.delete, project))],
                 )
             )
     return entries

@@ -61,8 +61,8 @@ def _keystone_session() -> Any:
     env = os.environ
     auth = v3.Password(
         auth_url=env["OS_AUTH_URL"],
-        username=env.get("OS_USERNAME"),
-        password=env.get("OS_PASSWORD"),
+        username=env.get("OS_USERNAME", ""),
+        password=env.get("OS_PASSWORD", ""),
         project_name=env.get("OS_PROJECT_NAME"),
         user_domain_name=env.get("OS_USER_DOMAIN_NAME", "Default"),
         project_domain_name=env.get("OS_PROJECT_DOMAIN_NAME", "Default"),
