@@ -163,11 +163,21 @@ def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[
     # Cabling that goes away comes first, so that a NIC can move to another port.
     wanted = {key: (p.node, p.nic) for key, p in inv.ports.items() if p.node is not None}
     wanted_nics = set(wanted.values())
+    # A NIC whose MAC address changes is deleted and registered again: uncable it
+    # first, cable it again afterwards.
+    recabled = {
+        (name, nic.name)
+        for name, spec in inv.nodes.items()
+        for nic in spec.nics.values()
+        if name in state.nodes
+        and nic.name in state.nodes[name].nics
+        and state.nodes[name].nics[nic.name]["macaddr"] != nic.macaddr
+    }
     for (switch, port), (node, nic) in sorted(state.cabling.items()):
         target = wanted.get((switch, port))
         port_spec = inv.ports.get((switch, port))
-        if target == (node, nic):
-            continue
+        if (target == (node, nic) and target not in recabled) or (prune and node not in inv.nodes):
+            continue  # a pruned node's NICs are uncabled when the node is removed
         # Without --prune, cabling the file does not mention stays, unless the file
         # cables that NIC to another port.
         if target is None and not prune and (node, nic) not in wanted_nics:
@@ -214,7 +224,10 @@ def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[
         if (
             port_spec.node is not None
             and port_spec.nic is not None
-            and cabled != (port_spec.node, port_spec.nic)
+            and (
+                cabled != (port_spec.node, port_spec.nic)
+                or (port_spec.node, port_spec.nic) in recabled
+            )
         ):
             details.append(f"cable to nic {port_spec.nic} of node {port_spec.node}")
             ops.append(
@@ -372,8 +385,38 @@ def _change_node(haas: Client, spec: NodeSpec, current: ServerNode, prune: bool)
 
 
 def _prune(haas: Client, inv: Inventory, state: ServerState) -> list[Entry]:
-    """Removal of what the server has and the file does not: ports, nodes, switches, projects."""
+    """Removal of what the server has and the file does not: nodes, ports, switches, projects."""
     entries = []
+    for name, node in sorted(state.nodes.items()):
+        if name in inv.nodes:
+            continue
+        ops = []
+        if node.project is not None:
+            ops.append(
+                Op(
+                    f"take node {name} from project {node.project}",
+                    partial(haas.projects.detach_node, node.project, name),
+                    partial(haas.projects.connect_node, node.project, name),
+                )
+            )
+        for nic, info in sorted(node.nics.items()):
+            if info.get("port") is not None:  # uncabled here: haas refuses it while owned
+                ops.append(
+                    Op(
+                        f"uncable nic {nic}",
+                        partial(haas.ports.detach_nic, info["switch"], info["port"]),
+                        partial(haas.ports.connect_nic, info["switch"], info["port"], name, nic),
+                    )
+                )
+            ops.append(
+                Op(
+                    f"delete nic {nic}",
+                    partial(haas.nodes.delete_nic, name, nic),
+                    partial(haas.nodes.register_nic, name, nic, info["macaddr"]),
+                )
+            )
+        ops.append(Op(f"delete node {name}", partial(haas.nodes.delete, name)))
+        entries.append(Entry(REMOVE, f"node {name}", [], None, ops))
     for switch, ports in sorted(state.switches.items()):
         for port in ports:
             if (switch, port) not in inv.ports:
@@ -391,28 +434,6 @@ def _prune(haas: Client, inv: Inventory, state: ServerState) -> list[Entry]:
                         ],
                     )
                 )
-    for name, node in sorted(state.nodes.items()):
-        if name in inv.nodes:
-            continue
-        ops = []
-        if node.project is not None:
-            ops.append(
-                Op(
-                    f"take node {name} from project {node.project}",
-                    partial(haas.projects.detach_node, node.project, name),
-                    partial(haas.projects.connect_node, node.project, name),
-                )
-            )
-        for nic, info in sorted(node.nics.items()):
-            ops.append(
-                Op(
-                    f"delete nic {nic}",
-                    partial(haas.nodes.delete_nic, name, nic),
-                    partial(haas.nodes.register_nic, name, nic, info["macaddr"]),
-                )
-            )
-        ops.append(Op(f"delete node {name}", partial(haas.nodes.delete, name)))
-        entries.append(Entry(REMOVE, f"node {name}", [], None, ops))
     for switch in sorted(state.switches):
         if switch not in inv.switches:
             entries.append(

@@ -305,7 +305,8 @@ NOT_YET = [
     (("headnode", "list-images"), "GET", "/headnode_images/"),
     (("headnode", "nic", "create", "h", "e"), "PUT", "/headnode/h/hnic/e"),
     (("headnode", "nic", "delete", "h", "e"), "DELETE", "/headnode/h/hnic/e"),
-    (("headnode", "network", "connect", "h", "e", "n"), "POST", "/headnode/h/hnic/e/connect_network"),
+    (("headnode", "network", "connect", "h", "e", "n"), "POST",
+     "/headnode/h/hnic/e/connect_network"),
     (("headnode", "network", "detach", "h", "e"), "POST", "/headnode/h/hnic/e/detach_network"),
 ]  # fmt: skip
 

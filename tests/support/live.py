@@ -63,6 +63,7 @@ def _manage(config: Path, *args: str) -> None:
 
 @contextmanager
 def live_haas(state: Path) -> Iterator[LiveHaas]:
+    state.mkdir(parents=True, exist_ok=True)
     config = write_config(state / "haas.conf", f"sqlite:///{state / 'haas.db'}")
     _manage(config, "db", "upgrade")
     _manage(config, "create-admin-user", "admin", ADMIN_PASSWORD)
