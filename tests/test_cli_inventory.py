@@ -325,6 +325,11 @@ def test_malformed_inventories_are_rejected_with_their_line(haas: Runner, case: 
     assert haas.export() == before
 
 
+def test_a_missing_file_is_an_error(haas: Runner, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    assert f"{missing}: No such file or directory" in haas.fails("import", str(missing))
+
+
 def test_a_failing_entry_is_undone_and_named_by_its_line(haas: Runner) -> None:
     long_nic = "e" * 300  # the server refuses labels over 255 characters
     path = haas.write(
