@@ -1,4 +1,4 @@
-"""Bringing a haas server in line with an inventory, and writing one from a server.
+"""Bringing a haas server in line with an inventory: a plan of entries, applied one by one.
 
 ``plan()`` compares the file with what the server holds and returns entries (create, change,
 remove), each a list of API calls with, for the calls that create something, the call that
@@ -15,6 +15,7 @@ from typing import Any
 
 from haas_client import Client, HaasError
 from haas_client.inventory import Inventory, NodeSpec
+from haas_client.server_state import ServerNode, ServerState
 
 CREATE, CHANGE, REMOVE = "create", "change", "remove"
 
@@ -71,85 +72,78 @@ class ApplyError(Exception):
     pass
 
 
-@dataclass
-class ServerNode:
-    project: str | None
-    metadata: dict[str, Any]
-    nics: dict[str, dict[str, Any]]  # label -> {"macaddr", "switch", "port"}
-
-
-@dataclass
-class ServerState:
-    projects: list[str]
-    switches: dict[str, list[str]]  # switch -> port labels
-    nodes: dict[str, ServerNode]
-    cabling: dict[tuple[str, str], tuple[str, str]]  # (switch, port) -> (node, nic)
-
-
-def fetch(haas: Client) -> ServerState:
-    """Everything an inventory describes, as the server holds it (admin credentials)."""
-    switches = {
-        name: [p["label"] for p in haas.switches.show(name)["ports"]]
-        for name in haas.switches.list()
-    }
-    nodes = {}
-    cabling = {}
-    for name in haas.nodes.list("all"):
-        shown = haas.nodes.show(name)
-        nics = {}
-        for nic in shown["nics"]:
-            nics[nic["label"]] = nic
-            if nic.get("port") is not None:
-                cabling[nic["switch"], nic["port"]] = (name, nic["label"])
-        nodes[name] = ServerNode(shown["project"], shown["metadata"], nics)
-    return ServerState(haas.projects.list(), switches, nodes, cabling)
-
-
 class PlanError(Exception):
     pass
 
 
 def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[Entry]:
-    """The entries that make the server match ``inv``, in the order they must run."""
-    src = inv.source
-    entries: list[Entry] = []
+    """The entries that make the server match ``inv``, in the order they must run.
+
+    :raises PlanError: when the file lacks what creating an object needs (driver settings).
+    """
     problems: list[str] = []
+    entries = _project_entries(haas, inv, state)
+    entries += _switch_entries(haas, inv, state, problems)
+    recabled = _nics_to_recable(inv, state)
+    # Cabling that goes away comes first, so that a NIC can move to another port.
+    entries += _uncabling_entries(haas, inv, state, prune, recabled)
+    for name, node_spec in inv.nodes.items():
+        current = state.nodes.get(name)
+        if current is None:
+            entry = _create_node(haas, inv.source, node_spec, problems)
+        else:
+            entry = _change_node(haas, node_spec, current, prune)
+        if entry is not None:
+            entries.append(entry)
+    entries += _port_entries(haas, inv, state, recabled)
+    if prune:
+        entries += _prune(haas, inv, state)
+    if problems:
+        raise PlanError("\n".join(problems))
+    return entries
 
-    for name, line in inv.projects.items():
-        if name not in state.projects:
-            entries.append(
-                Entry(
-                    CREATE,
-                    f"project {name}",
-                    [],
-                    line,
-                    [
-                        Op(
-                            f"create project {name}",
-                            partial(haas.projects.create, name),
-                            partial(haas.projects.delete, name),
-                        ),
-                    ],
-                )
-            )
 
-    for name, switch_spec in inv.switches.items():
+def _project_entries(haas: Client, inv: Inventory, state: ServerState) -> list[Entry]:
+    return [
+        Entry(
+            CREATE,
+            f"project {name}",
+            [],
+            line,
+            [
+                Op(
+                    f"create project {name}",
+                    partial(haas.projects.create, name),
+                    partial(haas.projects.delete, name),
+                ),
+            ],
+        )
+        for name, line in inv.projects.items()
+        if name not in state.projects
+    ]
+
+
+def _switch_entries(
+    haas: Client, inv: Inventory, state: ServerState, problems: list[str]
+) -> list[Entry]:
+    entries = []
+    for name, spec in inv.switches.items():
         if name in state.switches:
             continue  # driver settings cannot be read back: an existing switch is left as is
-        if switch_spec.driver is None:
+        if spec.driver is None:
             problems.append(
-                f"{src}:{switch_spec.line}: switch {name} is not on the server and has no "
+                f"{inv.source}:{spec.line}: switch {name} is not on the server and has no "
                 "driver settings (type, ...) to register it with"
             )
             continue
-        driver = dict(switch_spec.driver)
+        driver = dict(spec.driver)
         kind = driver.pop("type")
         entries.append(
             Entry(
                 CREATE,
                 f"switch {name}",
                 [f"type {kind}"],
-                switch_spec.line,
+                spec.line,
                 [
                     Op(
                         f"register switch {name}",
@@ -159,13 +153,13 @@ def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[
                 ],
             )
         )
+    return entries
 
-    # Cabling that goes away comes first, so that a NIC can move to another port.
-    wanted = {key: (p.node, p.nic) for key, p in inv.ports.items() if p.node is not None}
-    wanted_nics = set(wanted.values())
-    # A NIC whose MAC address changes is deleted and registered again: uncable it
-    # first, cable it again afterwards.
-    recabled = {
+
+def _nics_to_recable(inv: Inventory, state: ServerState) -> set[tuple[str, str]]:
+    """NICs whose MAC address changes: they are deleted and registered again, so their
+    cabling is removed first and made again afterwards."""
+    return {
         (name, nic.name)
         for name, spec in inv.nodes.items()
         for nic in spec.nics.values()
@@ -173,22 +167,35 @@ def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[
         and nic.name in state.nodes[name].nics
         and state.nodes[name].nics[nic.name]["macaddr"] != nic.macaddr
     }
+
+
+def _uncabling_entries(
+    haas: Client,
+    inv: Inventory,
+    state: ServerState,
+    prune: bool,
+    recabled: set[tuple[str, str]],
+) -> list[Entry]:
+    wanted = {key: (p.node, p.nic) for key, p in inv.ports.items() if p.node is not None}
+    wanted_nics = set(wanted.values())
+    entries = []
     for (switch, port), (node, nic) in sorted(state.cabling.items()):
         target = wanted.get((switch, port))
-        port_spec = inv.ports.get((switch, port))
-        if (target == (node, nic) and target not in recabled) or (prune and node not in inv.nodes):
+        if target == (node, nic) and target not in recabled:
+            continue
+        if prune and node not in inv.nodes:
             continue  # a pruned node's NICs are uncabled when the node is removed
         # Without --prune, cabling the file does not mention stays, unless the file
         # cables that NIC to another port.
         if target is None and not prune and (node, nic) not in wanted_nics:
             continue
-        kind = CHANGE if port_spec is not None else REMOVE
+        spec = inv.ports.get((switch, port))
         entries.append(
             Entry(
-                kind,
+                CHANGE if spec else REMOVE,
                 f"port {switch} {port}",
                 [f"uncable nic {nic} of node {node}"],
-                port_spec.line if port_spec else None,
+                spec.line if spec else None,
                 [
                     Op(
                         f"detach nic from port {switch} {port}",
@@ -198,19 +205,15 @@ def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[
                 ],
             )
         )
+    return entries
 
-    for name, node_spec in inv.nodes.items():
-        current = state.nodes.get(name)
-        if current is None:
-            entry = _create_node(haas, src, node_spec, problems)
-        else:
-            entry = _change_node(haas, node_spec, current, prune)
-        if entry is not None:
-            entries.append(entry)
 
-    for (switch, port), port_spec in inv.ports.items():
+def _port_entries(
+    haas: Client, inv: Inventory, state: ServerState, recabled: set[tuple[str, str]]
+) -> list[Entry]:
+    entries = []
+    for (switch, port), spec in inv.ports.items():
         exists = port in state.switches.get(switch, [])
-        cabled = state.cabling.get((switch, port))
         ops = []
         details = []
         if not exists:
@@ -221,37 +224,20 @@ def plan(haas: Client, inv: Inventory, state: ServerState, prune: bool) -> list[
                     partial(haas.ports.delete, switch, port),
                 )
             )
-        if (
-            port_spec.node is not None
-            and port_spec.nic is not None
-            and (
-                cabled != (port_spec.node, port_spec.nic)
-                or (port_spec.node, port_spec.nic) in recabled
-            )
-        ):
-            details.append(f"cable to nic {port_spec.nic} of node {port_spec.node}")
-            ops.append(
-                Op(
-                    f"cable port {switch} {port} to {port_spec.node} {port_spec.nic}",
-                    partial(haas.ports.connect_nic, switch, port, port_spec.node, port_spec.nic),
-                    partial(haas.ports.detach_nic, switch, port),
+        if spec.node is not None and spec.nic is not None:
+            target = (spec.node, spec.nic)
+            if state.cabling.get((switch, port)) != target or target in recabled:
+                details.append(f"cable to nic {spec.nic} of node {spec.node}")
+                ops.append(
+                    Op(
+                        f"cable port {switch} {port} to {spec.node} {spec.nic}",
+                        partial(haas.ports.connect_nic, switch, port, *target),
+                        partial(haas.ports.detach_nic, switch, port),
+                    )
                 )
-            )
         if ops:
-            entries.append(
-                Entry(
-                    CHANGE if exists else CREATE,
-                    f"port {switch} {port}",
-                    details,
-                    port_spec.line,
-                    ops,
-                )
-            )
-
-    if prune:
-        entries.extend(_prune(haas, inv, state))
-    if problems:
-        raise PlanError("\n".join(problems))
+            kind = CHANGE if exists else CREATE
+            entries.append(Entry(kind, f"port {switch} {port}", details, spec.line, ops))
     return entries
 
 
@@ -457,43 +443,3 @@ def _prune(haas: Client, inv: Inventory, state: ServerState) -> list[Entry]:
                 )
             )
     return entries
-
-
-def export(state: ServerState, drivers: Inventory | None = None) -> dict[str, Any]:
-    """The server's inventory as a dictionary in the file format, in a stable order.
-
-    The API never shows OBM or switch driver settings (they hold credentials), so those
-    come from ``drivers``, an earlier inventory, for the nodes and switches it names.
-    """
-    switches: dict[str, Any] = {}
-    for name in sorted(state.switches):
-        spec = drivers.switches.get(name) if drivers else None
-        switches[name] = dict(spec.driver) if spec and spec.driver else {}
-    nodes: dict[str, Any] = {}
-    for name, node in sorted(state.nodes.items()):
-        entry: dict[str, Any] = {}
-        known = drivers.nodes.get(name) if drivers else None
-        if known is not None and known.obm is not None:
-            entry["obm"] = dict(known.obm)
-        if known is not None and known.obmd is not None:
-            entry["obmd"] = dict(known.obmd)
-        if node.project is not None:
-            entry["project"] = node.project
-        if node.metadata:
-            entry["metadata"] = {k: node.metadata[k] for k in sorted(node.metadata)}
-        if node.nics:
-            entry["nics"] = {k: node.nics[k]["macaddr"] for k in sorted(node.nics)}
-        nodes[name] = entry
-    ports = []
-    for switch, labels in sorted(state.switches.items()):
-        for port in sorted(labels):
-            item = {"switch": switch, "port": port}
-            cabled = state.cabling.get((switch, port))
-            if cabled is not None:
-                item["node"], item["nic"] = cabled
-            ports.append(item)
-    data: dict[str, Any] = {"projects": sorted(state.projects)}
-    data["switches"] = switches
-    data["nodes"] = nodes
-    data["ports"] = ports
-    return data

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from haas_client import inventory, sync
+from haas_client import inventory, server_state, sync
 from haas_client.cli._base import CliError, HaasCommand, client
 from haas_client.cli._output import json_wanted
 
@@ -54,7 +54,7 @@ def import_cmd(file: Path, dry_run: bool, prune: bool) -> None:
     inv = _load(file)
     haas = client()
     try:
-        entries = sync.plan(haas, inv, sync.fetch(haas), prune)
+        entries = sync.plan(haas, inv, server_state.fetch(haas), prune)
     except sync.PlanError as exc:
         raise CliError(f"{file} cannot be applied:\n{exc}") from None
     _show_plan(entries, str(file))
@@ -111,7 +111,7 @@ def _apply(entries: list[sync.Entry], source: str, applied: list[sync.Entry]) ->
 def export_cmd(output: Path | None, drivers_from: Path | None) -> None:
     """Write the server's inventory in the format ``haas import`` reads."""
     drivers = _load(drivers_from) if drivers_from is not None else None
-    data = sync.export(sync.fetch(client()), drivers)
+    data = server_state.export(server_state.fetch(client()), drivers)
     text = json.dumps(data, indent=2) + "\n" if json_wanted() else inventory.dump(data)
     if output is None:
         click.echo(text, nl=False)
