@@ -15,8 +15,9 @@ __all__ = ["HaasError", "Transport"]
 class HaasError(Exception):
     """Any failed call: the server's error ``type`` and ``msg``, and the HTTP ``status``.
 
-    Failures that never got an answer (connection refused, timeouts) carry
-    ``type`` ``"ConnectionError"`` or ``"TimeoutError"`` and ``status`` None.
+    Failures that never got an answer carry ``status`` None and ``type``
+    ``"ConnectionError"`` (refused, unreachable), ``"TimeoutError"`` or ``"RequestError"``
+    (a request that could not be sent, e.g. an endpoint URL without ``http://``).
     """
 
     def __init__(self, type: str, msg: str, status: int | None = None) -> None:
@@ -86,6 +87,8 @@ class Transport:
             raise HaasError("TimeoutError", f"no answer from {url}: {exc}") from None
         except requests.ConnectionError as exc:
             raise HaasError("ConnectionError", f"cannot reach haas at {url}: {exc}") from None
+        except requests.RequestException as exc:  # a malformed endpoint URL, say
+            raise HaasError("RequestError", f"cannot send {method} {url}: {exc}") from None
         if resp.status_code >= 400:
             error = _error_from(resp)
             resp.close()

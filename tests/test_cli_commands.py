@@ -373,6 +373,9 @@ def test_the_installed_command_reports_errors_without_tracebacks(server: LiveHaa
     assert refused.returncode == 1
     assert refused.stderr.startswith("Error: ConnectionError: cannot reach haas at")
     assert "Traceback" not in refused.stderr
+    no_scheme = _run("project", "list", env={"HAAS_ENDPOINT": "127.0.0.1:5000/v0"})
+    assert no_scheme.returncode == 1 and "Error: RequestError: cannot send GET" in no_scheme.stderr
+    assert "Traceback" not in no_scheme.stderr
     missing = _run("project", "list", env={})
     assert (missing.returncode, missing.stderr.strip()) == (
         1,

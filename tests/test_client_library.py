@@ -297,15 +297,22 @@ class _SlowConsole(http.server.BaseHTTPRequestHandler):
     """Sends one line, then a second only once the test says the first arrived."""
 
     first_seen = threading.Event()
+    protocol_version = "HTTP/1.1"  # chunked, as a WSGI server streams an open-ended body
 
     def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        self.wfile.write(b"login: ")
-        self.wfile.flush()
+        self._chunk(b"login: ")
         self.first_seen.wait(10)
-        self.wfile.write(b"root\n")
+        self._chunk(b"root\n")
+        self._chunk(b"")  # the end of the stream
+        self.close_connection = True
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
 
     def log_message(self, *args: object) -> None:
         pass
