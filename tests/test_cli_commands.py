@@ -249,18 +249,22 @@ def test_users(server: LiveHaas, haas: Haas) -> None:
     as_user = Haas(server, user, "s3cret")
     assert as_user.json("project", "node", "list", project) == []
     assert "AuthorizationError" in as_user.fails("project", "list")  # 403: not an admin
-    haas.ok("user", "set-admin", user, "true")
+    haas.ok("user", "set-admin", user, "admin")
     assert project in as_user.json("project", "list")
-    assert "IllegalStateError" in haas.fails("user", "set-admin", "admin", "false")
+    assert "IllegalStateError" in haas.fails("user", "set-admin", "admin", "regular")
     assert "Invalid value" in haas.fails("user", "set-admin", user, "maybe", code=2)
     haas.ok("user", "project", "remove", user, project)
     assert "NotFoundError" in haas.fails("user", "project", "add", user, unique("nope"))
     assert "NotFoundError" in haas.fails("user", "project", "remove", unique("nope"), project)
     haas.ok("user", "delete", user)
     assert "NotFoundError" in haas.fails("user", "delete", user)
-    admin = unique("admin")
+    admin, hil_admin = unique("admin"), unique("admin")
     haas.ok("user", "create", admin, "pw", "--admin")
-    assert haas.json("user", "list")[admin]["is_admin"] is True
+    haas.ok("user", "create", hil_admin, "pw", "admin")  # HIL's form
+    users = haas.json("user", "list")
+    assert users[admin]["is_admin"] is True and users[hil_admin]["is_admin"] is True
+    haas.ok("user", "set-admin", hil_admin, "false")
+    assert haas.json("user", "list")[hil_admin]["is_admin"] is False
     assert "DuplicateError" in haas.fails("user", "create", admin, "pw")
 
 

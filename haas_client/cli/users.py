@@ -7,7 +7,9 @@ import click
 from haas_client.cli._base import HaasCommand, HaasGroup, client
 from haas_client.cli._output import emit, labels, record, table
 
-BOOL = click.Choice(["true", "false"])
+ROLE = click.Choice(["admin", "regular"])
+#: set-admin takes HIL's admin/regular, and true/false.
+ADMIN_FLAG = click.Choice(["admin", "regular", "true", "false"])
 
 
 @click.group(cls=HaasGroup)
@@ -18,10 +20,11 @@ def user() -> None:
 @user.command("create")
 @click.argument("user")
 @click.argument("password")
-@click.option("--admin", is_flag=True, help="Make the user an admin.")
-def user_create(user: str, password: str, admin: bool) -> None:
-    """Create USER with PASSWORD."""
-    client().users.create(user, password, admin)
+@click.argument("role", type=ROLE, required=False, default="regular")
+@click.option("--admin", is_flag=True, help="Make the user an admin (same as ROLE admin).")
+def user_create(user: str, password: str, role: str, admin: bool) -> None:
+    """Create USER with PASSWORD; ROLE is admin or regular (the default), as in HIL."""
+    client().users.create(user, password, admin or role == "admin")
 
 
 @user.command("delete")
@@ -45,10 +48,10 @@ def user_list() -> None:
 
 @user.command("set-admin")
 @click.argument("user")
-@click.argument("is_admin", type=BOOL)
+@click.argument("is_admin", type=ADMIN_FLAG)
 def user_set_admin(user: str, is_admin: str) -> None:
-    """Grant (true) or take away (false) USER's admin flag."""
-    client().users.set_admin(user, is_admin == "true")
+    """Grant (admin or true) or take away (regular or false) USER's admin flag."""
+    client().users.set_admin(user, is_admin in ("admin", "true"))
 
 
 @user.group("project", cls=HaasGroup)
