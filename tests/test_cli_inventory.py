@@ -178,6 +178,7 @@ def test_export_round_trips_through_an_empty_server(haas: Runner, tmp_path: Path
     out = tmp_path / "out.yaml"
     haas.ok("export", "-o", str(out), "--drivers-from", str(source))
     assert out.read_text() == first
+    assert out.stat().st_mode & 0o077 == 0  # it holds passwords
 
 
 def test_export_without_driver_settings_cannot_create_but_can_check(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -115,5 +116,8 @@ def export_cmd(output: Path | None, drivers_from: Path | None) -> None:
     text = json.dumps(data, indent=2) + "\n" if json_wanted() else inventory.dump(data)
     if output is None:
         click.echo(text, nl=False)
-    else:
-        output.write_text(text)
+        return
+    # Created private: with --drivers-from the file holds BMC and switch passwords.
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
