@@ -15,6 +15,7 @@ Run ``python -m haas_lab.bmc --port 9623 --state-dir D --console-dir D``; it pri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
@@ -130,7 +131,15 @@ class SimulatedBmc(ipmi_bmc.Bmc):  # type: ignore[misc]
         self._save()
 
     def deactivate_payload(self, request: Any, session: Any) -> None:
-        super().deactivate_payload(request, session)
+        if not self.activated:
+            session.send_ipmi_response(code=0x80)
+            return
+        session.send_ipmi_response()
+        # pyghmi's close() can fail on a session whose client died; free the SOL anyway.
+        with contextlib.suppress(Exception):
+            self.sol.close()
+        self.sol = None
+        self.activated = False
         self._save()
 
     # ------------------------------------------------------------ the serial console
@@ -183,8 +192,21 @@ class SimulatedBmc(ipmi_bmc.Bmc):  # type: ignore[misc]
                 data = self.to_console.get_nowait()
             except queue.Empty:
                 return
-            if self.sol is not None:
-                self.sol.send_data(data)
+            sol = self.sol
+            if sol is None:
+                continue
+            try:
+                # Blocks (running the event loop) while a dead client is retried.
+                sol.send_data(data)
+            except Exception as exc:  # noqa: BLE001 (pyghmi fails oddly on a dead client)
+                # The SOL client vanished without deactivating: free the payload, as a
+                # real BMC does when its session times out, unless a new client took
+                # it over meanwhile.
+                print(f"BMC {self.port}: SOL client lost ({exc!r})", file=sys.stderr)
+                if self.sol is sol:
+                    self.sol = None
+                    self.activated = False
+                    self._save()
 
 
 def main(argv: list[str] | None = None) -> int:
