@@ -14,6 +14,10 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 if [ "$want_test" = 1 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     packages+=(postgresql)
 fi
+# ipmitool: the ipmi OBM driver and the console service run it (tests drive simulated BMCs).
+if [ "$want_test" = 1 ] && ! command -v ipmitool >/dev/null; then
+    packages+=(ipmitool)
+fi
 if [ "${#packages[@]}" -gt 0 ]; then
     echo "setup: installing Debian packages: ${packages[*]}"
     apt-get update -qq
