@@ -34,7 +34,8 @@ class ConsoleLog:
     def claim(self, owner: str) -> None:
         """Start writing for ``owner`` (a project id, or "" for a free node); a log
         written for another owner is wiped first."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Tenants' console output: readable by the haas user only.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             previous = self.owner_file.read_text()
         except FileNotFoundError:
@@ -45,7 +46,8 @@ class ConsoleLog:
 
     def append(self, data: bytes) -> None:
         if self._out is None:
-            self._out = open(self.path, "ab", buffering=0)  # noqa: SIM115 (kept open)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._out = open(fd, "ab", buffering=0)  # noqa: SIM115 (kept open)
         self._out.write(data)
         if self._out.tell() >= self.max_bytes:
             self._out.close()

@@ -232,7 +232,7 @@ class ConsoleService:
 
     def run(self) -> None:
         LOG.info("console service: logs in %s", self.log_dir)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             while not self.stopping.is_set():
                 try:

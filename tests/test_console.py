@@ -261,6 +261,7 @@ def test_console_log_rotates_and_a_follower_survives_rotation(tmp_path: Path) ->
         received += next(follower)
     assert bytes(received) == b"a" * 1000 + b"b" * 100 + b"c" * 10
     follower.close()
+    assert log.path.stat().st_mode & 0o077 == 0
     # Never more than two files' worth, however much is written.
     for _ in range(50):
         log.append(b"d" * 100)

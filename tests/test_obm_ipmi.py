@@ -128,3 +128,20 @@ def test_hil_ipmi_type_url_and_bad_port(ipmi_api: Api, bmc: BmcSim) -> None:
         ipmi_api.put("/v0/node/n2", {"obm": {**bmc.obm(), "port": 70000}}), 400, "ValidationError"
     )
     assert "obm.port" in msg
+
+
+def test_bmc_power_changes_run_the_lab_power_command(ipmi_api: Api, tmp_path: Path) -> None:
+    """The lab's hook for taking a node's NICs down and up with its power."""
+    require_ipmitool()
+    record = tmp_path / "power.log"
+    script = tmp_path / "power.sh"
+    script.write_text(f'#!/bin/sh\necho "$1 $2" >> {record}\n')
+    script.chmod(0o755)
+    sim = BmcSim(tmp_path / "bmc-hooked", power_command=str(script)).start()
+    try:
+        owned(ipmi_api, sim.obm())
+        assert_empty_ok(ipmi_api.post("/v0/node/n1/power_on", user="alice"))
+        assert_empty_ok(ipmi_api.post("/v0/node/n1/power_off", user="alice"))
+        assert record.read_text().split("\n")[:2] == [f"on {sim.port}", f"off {sim.port}"]
+    finally:
+        sim.stop()

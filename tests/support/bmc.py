@@ -52,12 +52,19 @@ def free_udp_ports(count: int) -> int:
 class BmcSim:
     """``count`` simulated BMCs on consecutive ports from ``port``."""
 
-    def __init__(self, workdir: Path, count: int = 1, password: str = PASSWORD) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        count: int = 1,
+        password: str = PASSWORD,
+        power_command: str | None = None,
+    ) -> None:
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.count = count
         self.password = password
         self.port = free_udp_ports(count)
+        self.power_command = power_command
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self) -> BmcSim:
@@ -74,6 +81,7 @@ class BmcSim:
                 str(self.dir),
                 "--console-dir",
                 str(self.dir),
+                *(["--power-command", self.power_command] if self.power_command else []),
             ],
             env={**os.environ, "BMC_PASSWORD": self.password},
             stdout=subprocess.PIPE,
