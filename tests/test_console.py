@@ -126,6 +126,20 @@ def test_node_output_reaches_two_viewers_and_later_viewers_get_the_recent_log(
         node.close()
         first.close()
         second.close()
+    # Viewers that left end their streams on the server, idle or not: none keeps the log open.
+    wait_until(lambda: not open_by_this_process(world.log_dir), what="the streams to end")
+
+
+def open_by_this_process(directory: Path) -> list[str]:
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(directory)):
+            found.append(target)
+    return found
 
 
 def test_only_the_owning_project_or_an_admin_may_read(world: World) -> None:
