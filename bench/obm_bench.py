@@ -149,6 +149,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=800)
     parser.add_argument("--console-samples", type=int, default=50)
+    parser.add_argument(
+        "--bmc-processes",
+        type=int,
+        default=4,
+        help="simulator processes the BMCs are spread over (real BMCs are independent)",
+    )
     args = parser.parse_args()
     require_ipmitool()
     work = Path(tempfile.mkdtemp(prefix="haas-obm-bench-"))
@@ -163,11 +169,17 @@ def main() -> int:
     )
     manage("db", "upgrade", config=config)
     manage("create-admin-user", ADMIN, PASSWORD, config=config)
-    bmc = BmcSim(work / "bmc", count=args.nodes)
+    per = -(-args.nodes // args.bmc_processes)
+    sims = [
+        BmcSim(work / f"bmc{i}", count=min(per, args.nodes - i * per))
+        for i in range(-(-args.nodes // per))
+    ]
+    bmc = sims[0]  # node 0's BMC (the console measurement)
     server: subprocess.Popen[bytes] | None = None
     service: subprocess.Popen[bytes] | None = None
     try:
-        bmc.start()
+        for sim in sims:
+            sim.start()
         port = free_port()
         with (work / "serve.log").open("ab") as log:
             server = subprocess.Popen(
@@ -187,11 +199,15 @@ def main() -> int:
         wait_http(port)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for i in range(args.nodes):
-            call(conn, "PUT", f"/v0/node/n{i}", json.dumps({"obm": bmc.obm(i)}))
+            obm = sims[i // per].obm(i % per)
+            call(conn, "PUT", f"/v0/node/n{i}", json.dumps({"obm": obm}))
             if i:  # only node 0 keeps its console (the latency measurement)
                 call(conn, "DELETE", f"/v0/node/n{i}/console")
         conn.close()
-        print(f"{args.nodes} nodes registered; BMCs on UDP 127.0.0.1:{bmc.port}+", flush=True)
+        print(
+            f"{args.nodes} nodes registered; BMCs in {len(sims)} simulator process(es)",
+            flush=True,
+        )
         bench_power_status(port, args.nodes, args.clients, args.requests)
         service = start_console_service(config, work / "console-service.log")
         bench_console(port, bmc, args.console_samples)
@@ -201,7 +217,8 @@ def main() -> int:
         if server is not None and server.poll() is None:
             os.kill(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-        bmc.stop()
+        for sim in sims:
+            sim.stop()
     return 0
 
 
