@@ -142,6 +142,30 @@ def open_by_this_process(directory: Path) -> list[str]:
     return found
 
 
+def test_the_console_survives_an_api_restart(world: World) -> None:
+    own(world)
+    world.start_service()
+    world.wait_attached()
+    node = world.node_side()
+    try:
+        with http_api(world.services) as other_port:
+            before = Viewer(other_port, "n1", "alice", PASSWORDS["alice"])
+            node.sendall(b"printed before\r\n")
+            before.wait_for(b"printed before")
+            before.close()
+        # That API server is gone; the node printed on meanwhile, and a new one shows it all.
+        node.sendall(b"printed between\r\n")
+        wait_until(lambda: b"between" in (world.log_dir / "node-1.log").read_bytes())
+        with http_api(world.services) as new_port:
+            after = Viewer(new_port, "n1", "alice", PASSWORDS["alice"])
+            after.wait_for(b"printed before\r\nprinted between\r\n")
+            node.sendall(b"printed after\r\n")
+            after.wait_for(b"printed after")
+            after.close()
+    finally:
+        node.close()
+
+
 def test_only_the_owning_project_or_an_admin_may_read(world: World) -> None:
     own(world)
     assert_error(world.api.get("/v0/node/n1/console", user="bob"), 403, "AuthorizationError")
