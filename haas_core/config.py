@@ -127,6 +127,35 @@ AGENT_OPTS = [
     ),
 ]
 
+CONSOLE_OPTS = [
+    cfg.StrOpt(
+        "log_dir",
+        default="/var/lib/haas/console",
+        help="Where the console service writes each node's serial console log "
+        "(node-<id>.log and its rotated node-<id>.log.1); the API reads it from there.",
+    ),
+    cfg.IntOpt(
+        "log_max_bytes",
+        default=1048576,
+        min=1024,
+        help="A node's console log is rotated beyond this size; a viewer first gets up to "
+        "twice this much of recent output.",
+    ),
+    cfg.FloatOpt(
+        "poll_seconds",
+        default=1.0,
+        min=0.05,
+        help="How often the console service re-reads which nodes want a console, and how "
+        "often a console stream re-checks that its viewer may still read it.",
+    ),
+    cfg.FloatOpt(
+        "reconnect_seconds",
+        default=2.0,
+        min=0.0,
+        help="Wait before the console service re-attaches a node's console that dropped.",
+    ),
+]
+
 SEARCH_PATH = ("./haas.conf", "/etc/haas/haas.conf")
 
 
@@ -138,6 +167,7 @@ def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
         ("plugins", PLUGINS_OPTS),
         ("api", API_OPTS),
         ("network_agent", AGENT_OPTS),
+        ("console", CONSOLE_OPTS),
     ]
 
 

@@ -93,7 +93,16 @@ def cmd_serve(conf: cfg.ConfigOpts, args: argparse.Namespace) -> int:
 
     app = setup_app(_services(conf))
     LOG.info("serving the haas API on http://%s:%s/v0", args.host, args.port)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="haas")
+    # channel_request_lookahead lets a console stream notice its viewer has gone
+    # (waitress.client_disconnected) while the node prints nothing.
+    waitress.serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="haas",
+        channel_request_lookahead=1,
+    )
     return 0
 
 
@@ -136,6 +145,12 @@ def cmd_network_agent(conf: cfg.ConfigOpts, args: argparse.Namespace) -> int:
     from haas_core.agent import run_agent
 
     return run_agent(conf)
+
+
+def cmd_console_service(conf: cfg.ConfigOpts, args: argparse.Namespace) -> int:
+    from haas_core.console_service import run_console_service
+
+    return run_console_service(conf)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("network-agent", help="run the network agent").set_defaults(
         func=cmd_network_agent
     )
+    sub.add_parser(
+        "console-service", help="run the console service (serial console sessions)"
+    ).set_defaults(func=cmd_console_service)
     return parser
 
 

@@ -1,6 +1,6 @@
 """Who may make which call: one table of every implemented call of spec/api.md
-(Projects, Networks, Nodes/NICs/metadata, Switches and ports, Users, Misc) with the
-outcome for each caller, run as call x caller.
+(Projects, Networks, Nodes/NICs/metadata, OBM and console, Switches and ports, Users,
+Misc) with the outcome for each caller, run as call x caller.
 
 Callers: ``anonymous`` (no credentials), ``other`` (bob, member of p2 only),
 ``member`` (alice, member of p1, the project the objects belong to) and ``admin``.
@@ -38,6 +38,7 @@ OK = "ok"
 DENIED = (403, "AuthorizationError")
 UNAUTHENTICATED = (401, "AuthorizationError")
 EMPTY = b""  # result of calls that answer 200 with no body
+NO_CONSOLE = (400, "BadArgumentError")
 
 
 class ByCaller(dict):  # type: ignore[type-arg]
@@ -570,6 +571,40 @@ TABLE: list[Case] = [
         {"is_admin": True},
         readback=("/auth/basic/users", {**USERS, "carol": {"is_admin": True, "projects": []}}),
     ),
+    # ---- OBM and console (n1: p1's, mock OBM enabled, powered off)
+    Case(
+        "node_power_on",
+        "POST",
+        "/node/n1/power_on",
+        readback=("/node/n1/power_status", {"power_status": "On"}),
+    ),
+    Case("node_power_off", "POST", "/node/n1/power_off"),
+    Case(
+        "node_power_cycle",
+        "POST",
+        "/node/n1/power_cycle",
+        {"force": True},
+        readback=("/node/n1/power_status", {"power_status": "On"}),
+    ),
+    Case("node_power_status", "GET", "/node/n1/power_status", result={"power_status": "Off"}),
+    Case("node_set_bootdev", "PUT", "/node/n1/boot_device", {"bootdev": "pxe"}),
+    Case(
+        "node_enable_disable_obm",
+        "PUT",
+        "/node/n1/obm",
+        {"enabled": False},
+        readback=(
+            "/node/n1/power_status",
+            {
+                "type": "BlockedError",
+                "msg": "OBM of node n1 is disabled; enable it with PUT /node/n1/obm.",
+            },
+        ),
+    ),
+    # The mock BMC has no serial console: allowed callers learn so (400).
+    Case("show_console", "GET", "/node/n1/console", member=NO_CONSOLE, admin=NO_CONSOLE),
+    Case("start_console", "PUT", "/node/n1/console", member=NO_CONSOLE, admin=NO_CONSOLE),
+    Case("stop_console", "DELETE", "/node/n1/console", member=NO_CONSOLE, admin=NO_CONSOLE),
     # ---- Misc
     admin_only(
         "list_active_extensions",
@@ -585,19 +620,10 @@ TABLE: list[Case] = [
     anyone("version", "GET", "/version", result={"version": __version__, "api": "v0"}),
 ]
 
-#: Calls of the spec sections this table leaves out (OBM/power/console, networking
-#: actions, headnodes): they get their own tables when implemented.
+#: Calls of the spec sections this table leaves out (networking actions, headnodes):
+#: they get their own tables when implemented.
 NOT_IN_TABLE = {
     "list_networking_actions",  # haas's own networking call, beside the spec's
-    "node_enable_disable_obm",
-    "node_power_on",
-    "node_power_off",
-    "node_power_cycle",
-    "node_power_status",
-    "node_set_bootdev",
-    "show_console",
-    "start_console",
-    "stop_console",
     "node_connect_network",
     "node_detach_network",
     "port_revert",

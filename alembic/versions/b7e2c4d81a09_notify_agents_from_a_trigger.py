@@ -1,7 +1,7 @@
 """notify the network agents from a trigger on PostgreSQL
 
 Revision ID: b7e2c4d81a09
-Revises: 91053fe0d48a
+Revises: 3b7e0c1d2a44
 Create Date: 2026-11-24 21:55:00
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "b7e2c4d81a09"
-down_revision = "91053fe0d48a"
+down_revision = "3b7e0c1d2a44"
 branch_labels = None
 depends_on = None
 

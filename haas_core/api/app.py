@@ -70,6 +70,8 @@ class Dispatcher:
                 LOG.info("%s: integrity error: %s", route.name, exc.orig)
                 raise DuplicateError("Conflicting change: the object already exists.") from None
             LOG.debug("%s %s -> %s", request.method, route.name, route.status)
+            if isinstance(result, Response):  # a redirect or a stream (OBM calls)
+                return result
             return json_response(result, route.status)
         finally:
             db.close()

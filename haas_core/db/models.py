@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -86,6 +87,11 @@ class Node(Base):
     # obmd (HIL v0.4): the node's obmd endpoint and admin token (encrypted).
     obmd_uri: Mapped[str | None] = mapped_column(Text)
     obmd_admin_token: Mapped[str | None] = mapped_column(Text)
+    # The node token obmd gave when OBM was last enabled (encrypted); None while disabled.
+    obmd_token: Mapped[str | None] = mapped_column(Text)
+    # Whether the console service holds the node's serial console (SOL) session while its
+    # OBM is enabled; PUT/DELETE /node/<n>/console (v0.3) turn it on and off.
+    console_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     project: Mapped[Project | None] = relationship(back_populates="nodes")
     nics: Mapped[list[Nic]] = relationship(

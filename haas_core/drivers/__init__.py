@@ -8,11 +8,12 @@ from haas_core.drivers.allocator import NetworkAllocator
 from haas_core.drivers.auth import AuthBackend, Identity
 from haas_core.drivers.base import Driver, DriverInfo
 from haas_core.drivers.headnode import HeadnodeBackend, HeadnodeNic, HeadnodeVm
-from haas_core.drivers.obm import ObmDriver, ObmNode
+from haas_core.drivers.obm import ConsoleCommand, ObmDriver, ObmNode
 from haas_core.drivers.switch import SwitchDriver, SwitchSession
 
 __all__ = [
     "AuthBackend",
+    "ConsoleCommand",
     "Driver",
     "DriverInfo",
     "HeadnodeBackend",

@@ -9,6 +9,21 @@ from typing import Any, ClassVar
 from haas_core.drivers.base import Driver
 
 
+@dataclass(frozen=True)
+class ConsoleCommand:
+    """How to attach to a node's serial console: a command whose output is the console.
+
+    :ivar argv: the command (``ipmitool ... sol activate``), run under a pseudo-terminal.
+    :ivar env: extra environment (secrets go here, never into ``argv``).
+    :ivar reset_argv: a command that ends a stale session left open on the BMC; run
+        before each attach, its failure ignored.
+    """
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    reset_argv: list[str] | None = None
+
+
 @dataclass
 class ObmNode:
     """What an OBM driver sees of a node: its label and a ``state`` dict that the core
@@ -44,3 +59,8 @@ class ObmDriver(Driver, abc.ABC):
     @abc.abstractmethod
     def set_bootdev(self, node: ObmNode, bootdev: str) -> None:
         """Persistently boot from ``bootdev`` (one of :attr:`bootdevs`)."""
+
+    def console_command(self) -> ConsoleCommand | None:
+        """The command the console service runs to hold the node's serial console;
+        None (the default) when the BMC has none."""
+        return None

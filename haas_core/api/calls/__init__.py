@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from haas_core.api.calls import headnodes, misc, networking, networks, nodes, projects, switches
+from haas_core.api.calls import (
+    headnodes,
+    misc,
+    networking,
+    networks,
+    nodes,
+    obm,
+    projects,
+    switches,
+)
 from haas_core.api.routing import Route
 
 
@@ -11,6 +20,7 @@ def core_routes() -> list[Route]:
         *projects.ROUTES,
         *networks.ROUTES,
         *nodes.ROUTES,
+        *obm.ROUTES,
         *switches.ROUTES,
         *networking.ROUTES,
         *headnodes.ROUTES,

@@ -11,8 +11,9 @@ from haas_core.api.context import RequestContext
 from haas_core.api.routing import Route
 from haas_core.api.schema import Body, Label, validate
 from haas_core.db import models as m
-from haas_core.errors import BlockedError, DuplicateError, ValidationError
+from haas_core.errors import BadArgumentError, BlockedError, DuplicateError, ValidationError
 from haas_core.networking import has_pending_action
+from haas_core.obm import OBMD_SCHEMES
 
 
 class ObmdBody(Body):
@@ -57,6 +58,8 @@ def node_register(
         row.obm_info = secrets.seal(info.model_dump(), driver.secret_fields)
         row.obm_enabled = True
     elif obmd is not None:
+        if not obmd.uri.startswith(OBMD_SCHEMES):
+            raise BadArgumentError("obmd.uri: must be an http:// or https:// URL")
         row.obmd_uri = obmd.uri
         row.obmd_admin_token = secrets.seal_value(obmd.admin_token)
         row.obm_enabled = False

@@ -9,6 +9,7 @@ from haas_core.api.routing import Route
 from haas_core.api.schema import Body, Label
 from haas_core.db import models as m
 from haas_core.errors import BlockedError, NotFoundError
+from haas_core.obm import obmd_disable
 
 
 class NodeArg(Body):
@@ -66,9 +67,13 @@ def project_detach_node(ctx: RequestContext, project: str, node: str) -> None:
             )
         ):
             raise BlockedError(f"Node {node} has pending networking actions.")
-    target.project = None
     # A node leaving its project loses OBM access until an admin or its next owner
-    # enables it again (HIL v0.4), so the old tenant keeps no handle on it.
+    # enables it again (HIL v0.4), so the old tenant keeps no handle on it: obmd revokes
+    # the node's token (or the detach fails), and the console service ends its console
+    # session while open console streams end on their next check.
+    if target.obmd_uri is not None and target.obm_enabled:
+        obmd_disable(ctx.services, target)
+    target.project = None
     target.obm_enabled = False
 
 
