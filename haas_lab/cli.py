@@ -137,9 +137,9 @@ class CliSession:
         if self.authenticated and not self.dialect.ssh_relogin:
             return True
         for _ in range(3):
-            self._write(self.dialect.user_prompt)
+            self._write(self.dialect.login_prompts[0])
             user = await self._readline()
-            self._write(self.dialect.password_prompt)
+            self._write(self.dialect.login_prompts[1])
             password = await self._readline(echo=False)
             if user == self.switch.username and password == self.switch.password:
                 return True

@@ -196,8 +196,7 @@ class CliDialect:
     """Everything vendor-specific about one CLI."""
 
     name: str
-    user_prompt: str  # asked by telnet logins (and by SSH ones when ssh_relogin)
-    password_prompt: str
+    login_prompts: tuple[str, str]  # user, password: telnet logins (SSH ones if ssh_relogin)
     ssh_relogin: bool  # the CLI asks for user and password again after SSH authentication
     starts_privileged: bool
     prompt_end: str  # after '>' / '#': NX-OS prints "switch# "
@@ -229,8 +228,7 @@ _DELL_TYPES = {
 
 POWERCONNECT = CliDialect(
     name="powerconnect55xx",
-    user_prompt="User Name:",
-    password_prompt="Password:",
+    login_prompts=("User Name:", "Password:"),
     ssh_relogin=True,
     starts_privileged=True,
     prompt_end="",
@@ -262,14 +260,12 @@ POWERCONNECT = CliDialect(
 
 DELLN3000 = CliDialect(
     name="delln3000",
-    user_prompt="User:",
-    password_prompt="Password:",
+    login_prompts=("User:", "Password:"),
     ssh_relogin=False,
     starts_privileged=False,
     prompt_end="",
     if_prompt=lambda label: f"config-if-{label.capitalize()}",
-    naming=PortNaming(
-_DELL_TYPES, r"\d+/\d+/\d+", "gi1/0/{n}"),
+    naming=PortNaming(_DELL_TYPES, r"\d+/\d+/\d+", "gi1/0/{n}"),
     pager="--More-- or (q)uit",
     errors={
         "unknown": "% Invalid input detected at '^' marker.",
@@ -290,13 +286,12 @@ _DELL_TYPES, r"\d+/\d+/\d+", "gi1/0/{n}"),
     general_mode=True,
     switchport=_n3000_switchport,
     running=_n3000_running,
-    running_header="!Current Configuration:\n!System Description \"Dell Networking N3048\"\n!\n",
+    running_header='!Current Configuration:\n!System Description "Dell Networking N3048"\n!\n',
 )
 
 NEXUS = CliDialect(
     name="nexus",
-    user_prompt="login: ",
-    password_prompt="Password: ",
+    login_prompts=("login: ", "Password: "),
     ssh_relogin=False,
     starts_privileged=True,
     prompt_end=" ",

@@ -23,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -338,10 +339,8 @@ def stop_pids(pids: list[int], timeout: float = 5) -> None:
         alive = [pid for pid in alive if _alive(pid)]
         time.sleep(0.02)
     for pid in alive:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _alive(pid: int) -> bool:

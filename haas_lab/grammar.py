@@ -103,9 +103,9 @@ class Match:
     word: int = 0  # index of the offending word
 
 
-def _keyword(token: str, word: str) -> tuple[str | None, bool]:
-    """(the keyword ``word`` abbreviates, ambiguous?) for a keyword or alternatives token."""
-    choices = token.strip("[]").split("|")
+def _keyword(tok: str, word: str) -> tuple[str | None, bool]:
+    """(the keyword ``word`` abbreviates, ambiguous?) for a keyword or alternatives tok."""
+    choices = tok.strip("[]").split("|")
     w = word.lower()
     if w in choices:
         return w, False
@@ -116,32 +116,32 @@ def _keyword(token: str, word: str) -> tuple[str | None, bool]:
 def _match_one(cmd: Command, words: list[str], canonical) -> Match:
     args: list[object] = []
     i = 0
-    for token in cmd.tokens:
-        optional = token.startswith("[")
+    for tok in cmd.tokens:
+        optional = tok.startswith("[")
         if i >= len(words):
             if optional:
-                args.append(None) if "|" in token else None
+                args.append(None) if "|" in tok else None
                 continue
             return Match(error="incomplete", word=i)
         word = words[i]
-        if token == "<text>":
+        if tok == "<text>":
             args.append(" ".join(words[i:]))
             i = len(words)
-        elif token in ("<vlan>", "<num>"):
-            if not word.isdigit() or (token == "<vlan>" and not 1 <= int(word) <= 4094):
+        elif tok in ("<vlan>", "<num>"):
+            if not word.isdigit() or (tok == "<vlan>" and not 1 <= int(word) <= 4094):
                 return Match(error="bad_value" if word.isdigit() else "unknown", word=i)
             args.append(int(word))
             i += 1
-        elif token == "<vlans>":
+        elif tok == "<vlans>":
             try:
                 args.append(parse_vlans(word))
             except ValueError:
                 return Match(error="bad_value" if word[:1].isdigit() else "unknown", word=i)
             i += 1
-        elif token == "<word>":
+        elif tok == "<word>":
             args.append(word)
             i += 1
-        elif token == "<if>":
+        elif tok == "<if>":
             # "ethernet 1/3" is two words, "Ethernet1/3" one.
             span = 2 if re.fullmatch(r"[A-Za-z-]+", word) and i + 1 < len(words) else 1
             name = canonical(" ".join(words[i : i + span]))
@@ -150,14 +150,14 @@ def _match_one(cmd: Command, words: list[str], canonical) -> Match:
             args.append(name)
             i += span
         else:
-            keyword, ambiguous = _keyword(token, word)
+            keyword, ambiguous = _keyword(tok, word)
             if keyword is None:
                 if optional and not ambiguous:
-                    if "|" in token:
+                    if "|" in tok:
                         args.append(None)
                     continue
                 return Match(error="ambiguous" if ambiguous else "unknown", word=i)
-            if "|" in token:
+            if "|" in tok:
                 args.append(keyword)
             i += 1
     if i < len(words):

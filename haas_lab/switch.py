@@ -64,6 +64,7 @@ class PortConfig:
     mode: str = "access"  # access | trunk | general
     access_vlan: int = 1
     native: int | None = 1
+    native_tagged: bool = False  # Brocade's 'tag native-vlan'
     allowed: set[int] = field(default_factory=set)
     pvid: int = 1  # general mode
     general_tagged: set[int] = field(default_factory=set)
@@ -72,8 +73,12 @@ class PortConfig:
     switchport: bool = True
     description: str = ""
 
-    def ovs_settings(self) -> tuple[str, int | None, list[int]]:
-        """(vlan_mode, tag, trunks) that make OVS forward like this port."""
+    def ovs_settings(self, native_needs_allowed: bool = True) -> tuple[str, int | None, list[int]]:
+        """(vlan_mode, tag, trunks) that make OVS forward like this port.
+
+        ``native_needs_allowed``: the vendor forwards a trunk's native VLAN only while it is
+        also in the allowed list (Cisco, Dell); Brocade forwards it regardless.
+        """
         if self.shutdown or not self.switchport:
             return "trunk", None, [BLACKHOLE_VLAN]
         if self.mode == "access":
@@ -82,11 +87,14 @@ class PortConfig:
             native = self.pvid if self.pvid in self.general_untagged else None
             tagged = self.general_tagged
         else:
-            native = self.native if self.native in self.allowed else None
+            native = self.native
+            if native_needs_allowed and native not in self.allowed:
+                native = None
             tagged = self.allowed - {native} if native else self.allowed
         if native is None:
             return "trunk", None, sorted(tagged) or [BLACKHOLE_VLAN]
-        return "native-untagged", native, sorted({*tagged, native})
+        mode = "native-tagged" if self.native_tagged else "native-untagged"
+        return mode, native, sorted({*tagged, native})
 
 
 class EmulatedSwitch:
@@ -101,9 +109,10 @@ class EmulatedSwitch:
         name: str,
         dialect: str,
         ports: dict[str, str],
-        fabric: Fabric | None = None,
-        username: str = "admin",
-        password: str = "admin",
+        *,
+        fabric: Fabric | None,
+        username: str,
+        password: str,
         login_delay: float = 0.0,
         command_delay: float = 0.0,
     ) -> None:
@@ -123,8 +132,10 @@ class EmulatedSwitch:
 
     def apply(self, label: str) -> None:
         """Push port ``label``'s configuration to its OVS port."""
-        vlan_mode, tag, trunks = self.ports[label].ovs_settings()
-        LOG.debug("%s %s -> vlan_mode=%s tag=%s trunks=%s", self.name, label, vlan_mode, tag, trunks)
+        vlan_mode, tag, trunks = self.ports[label].ovs_settings(self.dialect != "brocade")
+        LOG.debug(
+            "%s %s -> vlan_mode=%s tag=%s trunks=%s", self.name, label, vlan_mode, tag, trunks
+        )
         if self.fabric is not None:
             with self.lock:
                 self.fabric.set_port(self.ovs_ports[label], vlan_mode, tag, trunks)
