@@ -138,6 +138,12 @@ def cmd_network_agent(conf: cfg.ConfigOpts, args: argparse.Namespace) -> int:
     return run_agent(conf)
 
 
+def cmd_lab(conf: cfg.ConfigOpts | None, args: argparse.Namespace) -> int:
+    from haas_lab.control import main as lab_main
+
+    return lab_main(args.lab_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="haas-manage", description=__doc__)
     parser.add_argument(
@@ -188,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("network-agent", help="run the network agent").set_defaults(
         func=cmd_network_agent
     )
+    lab = sub.add_parser(
+        "lab",
+        help="the simulated datacenter: lab up|status|down (see 'lab --help')",
+        add_help=False,
+    )
+    lab.add_argument("lab_args", nargs=argparse.REMAINDER)
+    lab.set_defaults(func=cmd_lab, no_config=True)
     return parser
 
 

@@ -10,6 +10,7 @@ prefix, so ``sh int sw`` works), alternatives (``access|trunk``), an optional ke
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from haas_lab.switch import parse_vlans
@@ -34,7 +35,12 @@ class Command:
         object.__setattr__(self, "tokens", tuple(self.pattern.split()))
 
 
-def _c(pattern: str, handler: str, modes: frozenset[str] | str, dialects=ANY_DIALECT) -> Command:
+Canonical = Callable[[str], str | None]
+
+
+def _c(
+    pattern: str, handler: str, modes: frozenset[str] | str, dialects: Iterable[str] = ANY_DIALECT
+) -> Command:
     if isinstance(modes, str):
         modes = frozenset({modes})
     return Command(pattern, handler, modes, frozenset(dialects))
@@ -113,14 +119,15 @@ def _keyword(tok: str, word: str) -> tuple[str | None, bool]:
     return (hits[0], False) if len(hits) == 1 else (None, len(hits) > 1)
 
 
-def _match_one(cmd: Command, words: list[str], canonical) -> Match:
+def _match_one(cmd: Command, words: list[str], canonical: Canonical) -> Match:
     args: list[object] = []
     i = 0
     for tok in cmd.tokens:
         optional = tok.startswith("[")
         if i >= len(words):
             if optional:
-                args.append(None) if "|" in tok else None
+                if "|" in tok:
+                    args.append(None)
                 continue
             return Match(error="incomplete", word=i)
         word = words[i]
@@ -168,7 +175,7 @@ def _match_one(cmd: Command, words: list[str], canonical) -> Match:
 _ERROR_RANK = {"unknown": 0, "ambiguous": 1, "incomplete": 1, "bad_interface": 2, "bad_value": 2}
 
 
-def match(words: list[str], mode: str, dialect: str, canonical) -> Match:
+def match(words: list[str], mode: str, dialect: str, canonical: Canonical) -> Match:
     """The command ``words`` name in ``mode``, or the most specific error.
 
     ``canonical`` turns an interface spelling into the dialect's port label (or None).
