@@ -56,7 +56,7 @@ class CliClient:
     ) -> None:
         self.dialect = dialect
         # A prompt at the start of a line: the output before it never holds one.
-        self.prompt = r"\n" + re.escape(hostname) + r"(\([^)]*\))?[#>]"
+        self.prompt = r"[\r\n]" + re.escape(hostname) + r"(\([^)]*\))?[#>]"
         self.pages = 0
         if protocol == "ssh":
             argv = ["ssh", "-p", str(port), *SSH_OPTIONS, f"{username}@127.0.0.1"]
@@ -86,7 +86,8 @@ class CliClient:
             i = self.child.expect([PAGERS[self.dialect], self.prompt])
             out += self.child.before
             if i == 1:
-                return out.replace("\r\n", "\n").strip("\n")
+                out = re.sub(r"\r +\r", "", out)  # the erased pager prompts
+                return out.replace("\r\n", "\n").strip("\r\n")
             self.pages += 1
             self.child.send(page_key)
 
