@@ -6,10 +6,11 @@ import re
 import time
 from collections.abc import Iterator
 
+import pexpect
 import pytest
 
 from haas_lab.lab import Lab, LabSpec, running_lab
-from tests.support.lab import CliClient, needs_lab
+from tests.support.lab import SSH_OPTIONS, CliClient, needs_lab
 
 pytestmark = needs_lab
 
@@ -198,10 +199,28 @@ def test_saving_the_configuration(lab: Lab, dialect: str) -> None:
 
 def test_wrong_password_is_refused(lab: Lab) -> None:
     sw = lab.switches[SWITCHES["delln3000"]]
-    with pytest.raises(Exception, match=r"Timeout|EOF"):
-        CliClient(
-            "delln3000", sw.name, "telnet", lab.endpoints[1]["telnet_port"], "admin", "no", 3
-        )
+    telnet = pexpect.spawn(
+        "telnet", ["127.0.0.1", str(lab.endpoints[1]["telnet_port"])], encoding="utf-8", timeout=5
+    )
+    ssh = pexpect.spawn(
+        "ssh",
+        ["-p", str(lab.endpoints[1]["ssh_port"]), *SSH_OPTIONS, "admin@127.0.0.1"],
+        encoding="utf-8",
+        timeout=5,
+    )
+    try:
+        telnet.expect("User:")
+        telnet.sendline(sw.username)
+        telnet.expect("Password:")
+        telnet.sendline("not-" + sw.password)
+        telnet.expect("% Authentication failed")
+        telnet.expect("User:")
+        ssh.expect("[Pp]assword:")
+        ssh.sendline("not-" + sw.password)
+        ssh.expect("[Pp]assword:")  # asked again: refused
+    finally:
+        telnet.close(force=True)
+        ssh.close(force=True)
 
 
 def test_latency_is_honoured() -> None:
