@@ -43,7 +43,7 @@ NICS_PER_NODE = 2
 # that must carry nothing trunks only VLAN 4095, which 802.1Q reserves and nobody sends.
 BLACKHOLE_VLAN = 4095
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
-OVS_BINARIES = ("ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovsdb-tool")
+OVS_BINARIES = ("ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovsdb-tool", "ovs-appctl")
 
 
 class FabricError(RuntimeError):
@@ -142,7 +142,12 @@ class Fabric:
         )
 
     def ping(self, node: str, ip: str) -> bool:
-        """One ping from ``node`` to ``ip`` with a one second deadline."""
+        """One ping from ``node`` to ``ip`` with a one second deadline.
+
+        The node's ARP cache is flushed first: an entry left half-resolved by an earlier
+        failed ping would delay the next ARP request past the deadline.
+        """
+        self.node_exec(node, "ip", "neigh", "flush", "all")
         return self.node_exec(node, "ping", "-c1", "-W1", "-q", ip).returncode == 0
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -195,8 +200,9 @@ class Fabric:
                 "--no-chdir",
             ],
         )
-        self._wait_for(self.db_sock, "ovsdb-server")
-        self.vsctl("--no-wait", "init")
+        self._wait_for(
+            "ovsdb-server", "ovs-vsctl", f"--db=unix:{self.db_sock}", "--no-wait", "init"
+        )
         self._spawn(
             "ovs-vswitchd",
             [
@@ -207,11 +213,14 @@ class Fabric:
                 "--no-chdir",
             ],
         )
-        self._wait_for(self.rundir / "ovs-vswitchd.ctl", "ovs-vswitchd")
+        self._wait_for(
+            "ovs-vswitchd", "ovs-appctl", f"--target={self.rundir / 'ovs-vswitchd.ctl'}", "version"
+        )
 
-    def _wait_for(self, path: Path, what: str, timeout: float = 10) -> None:
+    def _wait_for(self, what: str, *probe: str, timeout: float = 10) -> None:
+        """Retry ``probe`` until it succeeds: a daemon's socket file appears before it listens."""
         deadline = time.monotonic() + timeout
-        while not path.exists():
+        while subprocess.run(probe, capture_output=True, timeout=timeout).returncode != 0:
             for proc in self._procs:
                 if proc.poll() is not None:
                     raise FabricError(f"{what} exited with {proc.returncode}; see {self.rundir}")
@@ -286,6 +295,9 @@ class Fabric:
         args.append(f"tag={tag}" if tag is not None else "tag=[]")
         args.append("trunks=[" + ",".join(str(v) for v in trunks) + "]")
         self.vsctl(*args)
+        # The datapath's cached flows still forward the old way until the revalidators catch
+        # up (a fraction of a second): flush them so the change holds from the next frame on.
+        self._run("ovs-appctl", f"--target={self.rundir / 'ovs-vswitchd.ctl'}", "dpctl/del-flows")
 
     def set_access(self, port: str, vlan: int) -> None:
         self.set_port(port, "access", vlan, [])
