@@ -205,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["lab"]:  # its own parser: argparse's REMAINDER drops leading options
+        return cmd_lab(None, argparse.Namespace(lab_args=argv[1:]))
     args = build_parser().parse_args(argv)
     func: Callable[..., int] = args.func
     try:
