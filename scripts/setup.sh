@@ -14,6 +14,14 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 if [ "$want_test" = 1 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     packages+=(postgresql)
 fi
+if [ "$want_test" = 1 ]; then
+    # The lab (haas_lab): Open vSwitch, and the clients its tests drive it with.
+    command -v ovs-vswitchd >/dev/null || packages+=(openvswitch-switch)
+    command -v ping >/dev/null || packages+=(iputils-ping)
+    command -v tcpdump >/dev/null || packages+=(tcpdump)
+    command -v telnet >/dev/null || packages+=(telnet)
+    command -v ssh >/dev/null || packages+=(openssh-client)
+fi
 if [ "${#packages[@]}" -gt 0 ]; then
     echo "setup: installing Debian packages: ${packages[*]}"
     apt-get update -qq
