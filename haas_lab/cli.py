@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Protocol
 
 from haas_lab import grammar
@@ -125,9 +126,12 @@ class CliSession:
                 line = await self._readline()
                 if not line.strip():
                     continue
-                if self.switch.command_delay:
-                    await asyncio.sleep(self.switch.command_delay)
+                # The command's own work (OVS) counts toward the emulated latency.
+                started = time.monotonic()
                 await self._execute(line)
+                remaining = self.switch.command_delay - (time.monotonic() - started)
+                if remaining > 0:
+                    await asyncio.sleep(remaining)
         except _Closed:
             pass
         finally:

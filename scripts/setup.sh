@@ -17,6 +17,7 @@ fi
 if [ "$want_test" = 1 ]; then
     # The lab (haas_lab): Open vSwitch, and the clients its tests drive it with.
     command -v ovs-vswitchd >/dev/null || packages+=(openvswitch-switch)
+    command -v ip >/dev/null || packages+=(iproute2)
     command -v ping >/dev/null || packages+=(iputils-ping)
     command -v tcpdump >/dev/null || packages+=(tcpdump)
     command -v telnet >/dev/null || packages+=(telnet)
