@@ -16,6 +16,7 @@ from typing import Protocol
 
 from haas_lab import grammar
 from haas_lab.dialects import CLI_DIALECTS, CliDialect
+from haas_lab.fabric import FabricError
 from haas_lab.switch import ALL_VLANS, EmulatedSwitch, PortConfig
 
 LOG = logging.getLogger(__name__)
@@ -165,7 +166,11 @@ class CliSession:
             self._error(line, words, found.error, found.word)
             return
         handler = getattr(self, "_cmd_" + found.command.handler)
-        await handler(line, *found.args)
+        try:
+            await handler(line, *found.args)
+        except FabricError as exc:
+            LOG.error("%s: %s", self.switch.name, exc)
+            self._write(f"% Hardware programming failed: {exc}\n")
 
     def _error(self, line: str, words: list[str], kind: str, word: int) -> None:
         text = self.dialect.errors[kind]

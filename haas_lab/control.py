@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -196,6 +197,8 @@ def cmd_down(args: argparse.Namespace) -> int:
     stop_pids([pid for pid in state.get("pids", {}).values() if pid_alive(pid)])
     for name in state.get("namespaces", []):
         delete_netns(name)
+    if state.get("workdir"):
+        shutil.rmtree(state["workdir"], ignore_errors=True)
     (directory / STATE_FILE).unlink(missing_ok=True)
     print(f"lab {state.get('inventory', {}).get('lab_id', '')} down")
     return 0

@@ -36,6 +36,7 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
+from haas_lab.fabric import FabricError
 from haas_lab.switch import ALL_VLANS, EmulatedSwitch, PortConfig, format_vlans, parse_vlans
 
 LOG = logging.getLogger(__name__)
@@ -117,6 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, text = self.route(self.command, urlsplit(self.path).path, body)
         except RestError as exc:
             status, text = exc.status, self.error_body(exc.message)
+        except FabricError as exc:
+            LOG.error("%s: %s", self.switch.name, exc)
+            status, text = 500, self.error_body(f"% Error: hardware programming failed: {exc}")
         self._send(status, text)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _handle
