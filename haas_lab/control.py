@@ -53,7 +53,10 @@ def pid_alive(pid: int) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    lab = argparse.ArgumentParser(prog="haas-manage lab", description=__doc__.split("\n")[0])
+    lab = argparse.ArgumentParser(
+        prog="haas-manage lab",
+        description="Start, inspect and stop a background lab (docs/lab.md).",
+    )
     lab.add_argument("--state-dir", help=f"default: $HAAS_LAB_DIR or {DEFAULT_STATE_DIR}")
     sub = lab.add_subparsers(dest="lab_command", required=True)
     up = sub.add_parser("up", help="bring a lab up in the background")
@@ -66,8 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--prefix", default="", help="prepended to switch and node labels")
     up.add_argument("--ports", type=int, default=0, help="ports per switch (default: cabled)")
     up.add_argument("--register", metavar="URL", help="haas API to register the lab in")
-    up.add_argument("--user", help="haas admin user for --register")
-    up.add_argument("--password", help="haas admin password for --register")
+    up.add_argument(
+        "--user", default=os.environ.get("HAAS_USERNAME"), help="default: $HAAS_USERNAME"
+    )
+    up.add_argument(
+        "--password",
+        default=os.environ.get("HAAS_PASSWORD"),
+        help="default: $HAAS_PASSWORD (keeps it off the command line)",
+    )
     up.add_argument("--inventory", metavar="FILE", help="write the inventory (.json or .yaml)")
     up.set_defaults(func=cmd_up)
     sub.add_parser("status", help="show the running lab").set_defaults(func=cmd_status)
