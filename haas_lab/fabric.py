@@ -71,6 +71,11 @@ class Node:
     nics: list[Nic] = field(default_factory=list)
 
 
+def nic_mac(node_index: int, nic_index: int) -> str:
+    """A locally administered MAC, unique in the lab (each lab has its own fabric)."""
+    return f"02:1a:{node_index >> 8 & 0xFF:02x}:{node_index & 0xFF:02x}:{nic_index:02x}:01"
+
+
 def nic_ip(node_index: int, nic_index: int) -> str:
     return f"10.{100 + nic_index}.{node_index // 250}.{node_index % 250 + 1}"
 
@@ -244,25 +249,46 @@ class Fabric:
         self._run("ip", "link", "set", br, "up", netns=self.netns)
 
     def _make_node(self, i: int) -> None:
+        # One `ip -batch` per side and one OVS transaction per node: a big lab comes up fast.
         node = Node(self.node_name(i))
-        self._add_netns(node.name)
+        self._run("ip", "netns", "add", node.name)
+        self.namespaces.append(node.name)
+        fabric_side, node_side, ovs = [], ["link set lo up"], []
         for k in range(NICS_PER_NODE):
             # Node i's NIC k goes to switch (i + k) mod S: eth0s spread over every switch.
             switch = (i + k) % self.n_switches
             self._cabled[switch] += 1
             port = self.ovs_port(switch, self._cabled[switch])
-            nic = f"eth{k}"
-            self._run(
-                "ip", "link", "add", port, "type", "veth", "peer", "name", nic, "netns", node.name,
-                netns=self.netns,
-            )  # fmt: skip
-            self._run("ip", "link", "set", port, "up", netns=self.netns)
-            self.vsctl("add-port", self.bridge(switch), port, "--", "set", "port", port, "tag=1")
-            self._run("ip", "addr", "add", f"{nic_ip(i, k)}/16", "dev", nic, netns=node.name)
-            self._run("ip", "link", "set", nic, "up", netns=node.name)
-            mac = self._run("cat", f"/sys/class/net/{nic}/address", netns=node.name).strip()
-            node.nics.append(Nic(node.name, nic, mac, nic_ip(i, k), switch, port))
+            nic, mac, ip = f"eth{k}", nic_mac(i, k), nic_ip(i, k)
+            fabric_side += [
+                f"link add {port} type veth peer name {nic} address {mac} netns {node.name}",
+                f"link set {port} up",
+            ]
+            node_side += [f"addr add {ip}/16 dev {nic}", f"link set {nic} up"]
+            ovs += [
+                "--",
+                "add-port",
+                self.bridge(switch),
+                port,
+                "--",
+                "set",
+                "port",
+                port,
+                "tag=1",
+            ]
+            node.nics.append(Nic(node.name, nic, mac, ip, switch, port))
+        self._batch(self.netns, fabric_side)
+        self._batch(node.name, node_side)
+        self.vsctl(*ovs)
         self.nodes.append(node)
+
+    def _batch(self, netns: str, commands: list[str]) -> None:
+        argv = ["ip", "-n", netns, "-batch", "-"]
+        proc = subprocess.run(
+            argv, input="\n".join(commands) + "\n", capture_output=True, text=True, timeout=30
+        )
+        if proc.returncode != 0:
+            raise FabricError(f"ip -n {netns} -batch: {proc.stderr.strip()}")
 
     def _add_spare_ports(self) -> None:
         # Uncabled ports exist in OVS too, so every switch port can be configured.
