@@ -153,6 +153,12 @@ def cmd_console_service(conf: cfg.ConfigOpts, args: argparse.Namespace) -> int:
     return run_console_service(conf)
 
 
+def cmd_lab(conf: cfg.ConfigOpts | None, args: argparse.Namespace) -> int:
+    from haas_lab.control import main as lab_main
+
+    return lab_main(args.lab_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="haas-manage", description=__doc__)
     parser.add_argument(
@@ -206,10 +212,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "console-service", help="run the console service (serial console sessions)"
     ).set_defaults(func=cmd_console_service)
+    lab = sub.add_parser(
+        "lab",
+        help="the simulated datacenter: lab up|status|down (see 'lab --help')",
+        add_help=False,
+    )
+    lab.add_argument("lab_args", nargs=argparse.REMAINDER)
+    lab.set_defaults(func=cmd_lab, no_config=True)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["lab"]:  # its own parser: argparse's REMAINDER drops leading options
+        return cmd_lab(None, argparse.Namespace(lab_args=argv[1:]))
     args = build_parser().parse_args(argv)
     func: Callable[..., int] = args.func
     try:

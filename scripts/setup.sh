@@ -22,7 +22,8 @@ command -v telnet >/dev/null || packages+=(telnet)
 # switch fabric; ping and tcpdump prove isolation; the kernel and busybox make guests.
 if [ "$want_test" = 1 ]; then
     for pkg in libvirt-dev pkg-config libvirt-daemon-system libvirt-clients qemu-system-x86 \
-        qemu-utils openvswitch-switch busybox-static iputils-ping tcpdump ipmitool linux-image-amd64; do
+        qemu-utils openvswitch-switch iproute2 busybox-static iputils-ping tcpdump ipmitool \
+        linux-image-amd64; do
         dpkg -s "$pkg" >/dev/null 2>&1 || packages+=("$pkg")
     done
 fi
