@@ -187,7 +187,9 @@ def test_up_registers_the_lab(state_dir: Path, haas_api: tuple[str, type[Recorde
     mac = inventory["nodes"][1]["nics"][1]["macaddr"]
     assert bodies["/v0/node/node1/nic/eth1"] == {"macaddr": mac}
     assert bodies["/v0/switch/sw1/port/gi1/0/2/connect_nic"] == {"node": "node1", "nic": "eth0"}
-    assert bodies["/v0/node/node0"]["obm"]["type"] == "mock"
+    obm = inventory["nodes"][0]["obm"]
+    assert bodies["/v0/node/node0"] == {"obm": obm}
+    assert obm["type"] == "ipmi"
 
 
 def test_a_refused_registration_says_why(
