@@ -262,7 +262,8 @@ class Lab:
                 }
                 entry["console"] = self.console_socket(i)
             else:
-                entry["obm"] = {"type": "mock", "host": node.name, "user": "lab", "password": "lab"}
+                mock = {"type": "mock", "host": node.name, "user": "lab", "password": "lab"}
+                entry["obm"] = mock
             entry["nics"] = nics
             nodes.append(entry)
         return {
