@@ -31,7 +31,8 @@ UP_TIMEOUT = 120.0
 
 
 def state_dir(args: argparse.Namespace) -> Path:
-    return Path(args.state_dir or os.environ.get("HAAS_LAB_DIR") or DEFAULT_STATE_DIR)
+    # Absolute: OVS reads a relative socket path as relative to its run directory.
+    return Path(args.state_dir or os.environ.get("HAAS_LAB_DIR") or DEFAULT_STATE_DIR).absolute()
 
 
 def read_state(directory: Path) -> dict[str, Any] | None:
