@@ -214,7 +214,8 @@ def run(args: argparse.Namespace) -> int:
     from haas_core.log import configure_logging
     from haas_core.manage import cmd_create_admin_user, cmd_db_upgrade, cmd_serve
 
-    state = Path(args.state_dir)
+    # Absolute: the paths go into child processes' command lines and the walkthrough.
+    state = Path(args.state_dir).absolute()
     why_not = None if args.lab is False or args.no_serve else lab_unavailable()
     if args.lab and why_not:
         print(f"haas-manage: error: cannot run the lab: {why_not}", file=sys.stderr)
