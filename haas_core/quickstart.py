@@ -237,14 +237,18 @@ def run(args: argparse.Namespace) -> int:
     # Children run beside the API and stop with it; SIGTERM must unwind through the
     # finally blocks (waitress would just die).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with ExitStack() as stack:
-        stack.enter_context(_child("haas_core.agent", config_file))
-        if not use_lab:
-            if why_not:
-                print(f"No lab: {why_not}; serving with the mock switch and OBM instead.")
-            print(walkthrough(args.host, args.port, password))
-            return cmd_serve(conf, args)
-        return _serve_with_lab(stack, conf, args, config_file, state, password)
+    try:
+        with ExitStack() as stack:
+            stack.enter_context(_child("haas_core.agent", config_file))
+            if not use_lab:
+                if why_not:
+                    print(f"No lab: {why_not}; serving with the mock switch and OBM instead.")
+                print(walkthrough(args.host, args.port, password))
+                return cmd_serve(conf, args)
+            return _serve_with_lab(stack, conf, args, config_file, state, password)
+    except KeyboardInterrupt:  # Ctrl-C: everything is stopped by now
+        print("stopped")
+        return 0
 
 
 def _serve_with_lab(

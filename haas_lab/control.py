@@ -134,7 +134,11 @@ def cmd_up(args: argparse.Namespace) -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    state = _wait_for_state(directory, proc)
+    try:
+        state = _wait_for_state(directory, proc)
+    except BaseException:  # interrupted: the lab must not come up behind our back
+        stop_pids([proc.pid], timeout=30)
+        raise
     if state is None or state.get("status") != "running":
         error = state.get("error") if state else "the supervisor exited early"
         (directory / STATE_FILE).unlink(missing_ok=True)
