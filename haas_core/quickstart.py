@@ -31,6 +31,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from oslo_config import cfg
+
 from haas_core.crypto import generate_key
 
 #: The lab's switches by default: a CLI dialect the drivers and the emulator agree on.
@@ -180,11 +182,12 @@ def lab_walkthrough(
             f"   # {nodes[2]['name']} is not on demo-net: no answer\n"
         )
     switches = len(inventory["switches"])
+    switches_text = f"{switches} {dialect} switch{'es' if switches > 1 else ''}"
     return f"""
-haas is serving on {url} (SQLite, database auth, VLAN pool 100-199), with a network agent
-and the console service, and a lab registered in it: {switches} {dialect} switch(es) forwarding
-real frames (Open vSwitch), {len(nodes)} nodes ({", ".join(n["name"] for n in nodes)}), each a
-network namespace with NICs eth0/eth1 and an IPMI BMC. Lab state: {lab_dir}.
+haas is serving on {url} (SQLite, database auth, VLAN pool 100-199), with a network
+agent and the console service, and a lab registered in it: {switches_text} forwarding real
+frames (Open vSwitch), {len(nodes)} nodes ({", ".join(n["name"] for n in nodes)}), each a network
+namespace with NICs eth0/eth1 and an IPMI BMC. Lab state: {lab_dir}.
 Admin user: admin, password: {password}  (kept in {state_dir / "admin-password"})
 
 Try, in another shell (as root):
@@ -221,6 +224,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"haas-manage: error: cannot run the lab: {why_not}", file=sys.stderr)
         return 2
     use_lab = args.lab is not False and not args.no_serve and why_not is None
+    if use_lab and (problem := _bad_lab_arguments(args)):
+        print(f"haas-manage: error: {problem}", file=sys.stderr)
+        return 2
     if use_lab:
         config_file = str(write_lab_config(state, args.lab_dialect))
     else:
@@ -251,9 +257,19 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
 
+def _bad_lab_arguments(args: argparse.Namespace) -> str | None:
+    from haas_lab.lab import DIALECTS
+
+    if args.lab_dialect not in (*DIALECTS, "mixed"):
+        return f"--lab-dialect: one of {', '.join(DIALECTS)}, mixed"
+    if args.lab_nodes < 2 or args.lab_switches < 1:
+        return "the lab needs at least 2 nodes (the walkthrough connects two) and 1 switch"
+    return None
+
+
 def _serve_with_lab(
     stack: ExitStack,
-    conf: Any,
+    conf: cfg.ConfigOpts,
     args: argparse.Namespace,
     config_file: str,
     state: Path,

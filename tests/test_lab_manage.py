@@ -19,6 +19,7 @@ import yaml
 
 from haas_lab import control
 from haas_lab.control import pid_alive
+from tests.support.console import wait_until
 from tests.support.lab import needs_lab
 
 pytestmark = needs_lab
@@ -151,6 +152,8 @@ def test_down_cleans_up_after_a_killed_supervisor(state_dir: Path) -> None:
     assert lab(state_dir, "up", "--nodes", "1", "--dialect", "ovs").returncode == 0
     state = json.loads((state_dir / "state.json").read_text())
     subprocess.run(["kill", "-KILL", str(state["supervisor_pid"])], check=True)
+    # SIGKILL is delivered at once, but a process with threads takes a moment to exit.
+    wait_until(lambda: not pid_alive(state["supervisor_pid"]), what="the supervisor to die")
     rc, out = status(state_dir)
     assert rc == 1
     assert "not running: supervisor" in out
