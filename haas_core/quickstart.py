@@ -35,8 +35,9 @@ from oslo_config import cfg
 
 from haas_core.crypto import generate_key
 
-#: The lab's switches by default: a CLI dialect the drivers and the emulator agree on.
-LAB_DIALECT = "nexus"
+#: Before the lab's switch and node names: the README's own examples (sw0, node-01) can be
+#: registered beside the lab.
+LAB_PREFIX = "lab-"
 
 CONFIG_TEMPLATE = """\
 # Written by 'haas-manage quickstart'. It holds secrets: keep it mode 0600.
@@ -287,6 +288,7 @@ def _serve_with_lab(
     stack.callback(control.main, ["--state-dir", str(lab_dir), "down"])
     up = ["--state-dir", str(lab_dir), "up", "--nodes", str(args.lab_nodes)]
     up += ["--switches", str(args.lab_switches), "--dialect", args.lab_dialect]
+    up += ["--prefix", LAB_PREFIX]
     if control.main(up) != 0:
         return 1
     stack.enter_context(_child("haas_core.console_service", config_file))
