@@ -284,6 +284,9 @@ def _serve_with_lab(
     from haas_lab.register import RegistrationError, register
 
     lab_dir = state / "lab"
+    if control.read_state(lab_dir) is not None:
+        print("stopping the lab a killed earlier run left behind")
+        control.main(["--state-dir", str(lab_dir), "down"])
     # Registered first: also cleans up a lab interrupted half way up.
     stack.callback(control.main, ["--state-dir", str(lab_dir), "down"])
     up = ["--state-dir", str(lab_dir), "up", "--nodes", str(args.lab_nodes)]
@@ -323,8 +326,12 @@ def _serve_with_lab(
 
 @contextlib.contextmanager
 def _child(module: str, config_file: str) -> Iterator[subprocess.Popen[bytes]]:
-    """``python -m <module> --config-file ...`` for the block, stopped by its PID."""
-    proc = subprocess.Popen([sys.executable, "-m", module, "--config-file", config_file])
+    """``python -m <module> --config-file ...`` for the block, stopped by its PID (and by
+    the kernel should the quickstart be killed outright)."""
+    from haas_core.console_service import _die_with_parent
+
+    argv = [sys.executable, "-m", module, "--config-file", config_file]
+    proc = subprocess.Popen(argv, preexec_fn=_die_with_parent)
     try:
         yield proc
     finally:
