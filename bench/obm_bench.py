@@ -87,21 +87,27 @@ def call(conn: http.client.HTTPConnection, method: str, path: str, body: str = "
 
 def bench_power_status(port: int, nodes: int, clients: int, requests: int) -> None:
     latencies: list[float] = []
+    failures: list[str] = []  # a BMC that did not answer in time is a 502: count it
     lock = threading.Lock()
     per_client = max(1, requests // clients)
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
+        mine, failed = [], []
         for _ in range(per_client):
             node = rng.randrange(nodes)
             started = time.perf_counter()
-            call(conn, "GET", f"/v0/node/n{node}/power_status")
+            try:
+                call(conn, "GET", f"/v0/node/n{node}/power_status")
+            except RuntimeError as exc:
+                failed.append(str(exc))
+                continue
             mine.append(time.perf_counter() - started)
         conn.close()
         with lock:
             latencies.extend(mine)
+            failures.extend(failed)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     started = time.perf_counter()
@@ -114,8 +120,10 @@ def bench_power_status(port: int, nodes: int, clients: int, requests: int) -> No
         f"power_status, {nodes} BMCs, {clients} clients, {len(latencies)} requests: "
         f"median {statistics.median(latencies) * 1000:.1f} ms, "
         f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms, "
-        f"{len(latencies) / elapsed:.1f} requests/s"
+        f"{len(latencies) / elapsed:.1f} requests/s, {len(failures)} failed"
     )
+    if failures:
+        print(f"  first failure: {failures[0]}")
 
 
 def bench_console(port: int, bmc: BmcSim, samples: int) -> None:
