@@ -27,12 +27,12 @@ from haas_lab.dialects import CLI_DIALECTS
 from haas_lab.fabric import Fabric
 from haas_lab.rest import start_rest
 from haas_lab.servers import generate_host_key, start_ssh, start_telnet
-from haas_lab.switch import EmulatedSwitch
+from haas_lab.switch import FACTORY_SHUTDOWN, EmulatedSwitch
 
 LOG = logging.getLogger(__name__)
 
 DIALECTS = ("powerconnect55xx", "delln3000", "nexus", "brocade", "dellnos9", "ovs")
-DUMMY_VLAN = "4093"  # parking native VLAN for the drivers that need one; never in a pool
+DUMMY_VLAN = 4093  # parking native VLAN for the drivers that need one; never in a pool
 INTERFACE_TYPE = "TenGigabitEthernet"  # the REST dialects' interface_type
 
 
@@ -89,13 +89,14 @@ class Lab:
         self._ssh: list[asyncssh.SSHAcceptor] = []
         self._telnet: list[asyncio.Server] = []
         self._http: list[ThreadingHTTPServer] = []
+        self.host_key: asyncssh.SSHKey | None = None  # made at start, shared by every switch
 
     async def start(self) -> None:
         await asyncio.to_thread(self.fabric.up)
         try:
-            host_key = generate_host_key()
+            self.host_key = generate_host_key()
             for s in range(self.spec.switches):
-                await self._start_switch(s, host_key)
+                await self._start_switch(s, self.host_key)
         except BaseException:
             await self.stop()
             raise
@@ -114,6 +115,9 @@ class Lab:
             command_delay=self.spec.command_delay,
         )
         self.switches.append(switch)
+        if dialect in FACTORY_SHUTDOWN:  # the fabric starts every port on VLAN 1
+            for label in switch.ports:
+                await asyncio.to_thread(switch.apply, label)
         endpoint: dict[str, Any] = {}
         if dialect in CLI_DIALECTS:
             ssh = await start_ssh(switch, host_key)
@@ -148,10 +152,13 @@ class Lab:
         creds = {"username": switch.username, "password": switch.password}
         if switch.dialect in CLI_DIALECTS:
             info: dict[str, Any] = {"type": switch.dialect, "hostname": "127.0.0.1", **creds}
-            if switch.dialect != "powerconnect55xx":
+            if switch.dialect != "powerconnect55xx":  # HIL's PowerConnect driver has none
                 info["dummy_vlan"] = DUMMY_VLAN
             info["protocol"] = self.spec.protocol
             info["port"] = endpoint[f"{self.spec.protocol}_port"]
+            if self.spec.protocol == "ssh" and self.host_key is not None:
+                # The key is new at every start: pin it rather than trust on first use.
+                info["host_key_policy"] = self.host_key.get_fingerprint("sha256")
             return info
         if switch.dialect in ("brocade", "dellnos9"):
             return {
@@ -162,7 +169,7 @@ class Lab:
             }
         return {
             "type": "ovs",
-            "ovs_bridge": self.fabric.bridge(s),
+            "bridge": self.fabric.bridge(s),
             "ovsdb": f"unix:{self.fabric.db_sock}",
         }
 

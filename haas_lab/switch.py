@@ -97,6 +97,17 @@ class PortConfig:
         return mode, native, sorted({*tagged, native})
 
 
+#: Dialects whose ports leave the factory shut down and out of layer 2 (OS9: ``shutdown``, no
+#: ``switchport``); the others' ports are access ports on VLAN 1.
+FACTORY_SHUTDOWN = frozenset({"dellnos9"})
+
+
+def factory_port(dialect: str) -> PortConfig:
+    if dialect in FACTORY_SHUTDOWN:
+        return PortConfig(shutdown=True, switchport=False)
+    return PortConfig()
+
+
 class EmulatedSwitch:
     """One emulated switch: its credentials, latency, ports and the OVS ports behind them.
 
@@ -119,7 +130,7 @@ class EmulatedSwitch:
         self.name = name
         self.dialect = dialect
         self.ovs_ports = dict(ports)
-        self.ports = {label: PortConfig() for label in ports}
+        self.ports = {label: factory_port(dialect) for label in ports}
         self.fabric = fabric
         self.username = username
         self.password = password

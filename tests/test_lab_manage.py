@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import subprocess
+import time
 import sys
 import threading
 from collections.abc import Iterator
@@ -45,6 +46,12 @@ def status(state: Path) -> tuple[int, str]:
 def namespaces() -> set[str]:
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+
+def lab_namespaces(state: dict[str, Any]) -> set[str]:
+    """This lab's namespaces (other labs may come and go meanwhile)."""
+    name = f"haaslab-{state['inventory']['lab_id']}"
+    return {ns for ns in namespaces() if ns == name or ns.startswith(name + "-")}
 
 
 @pytest.fixture
@@ -95,7 +102,6 @@ def haas_api() -> Iterator[tuple[str, type[Recorder]]]:
 
 def test_up_status_down_leave_nothing_behind(state_dir: Path, tmp_path: Path) -> None:
     inventory_file = tmp_path / "inventory.yaml"
-    before = namespaces()
     up = lab(
         state_dir, "up", "--switches", "2", "--nodes", "3", "--dialect", "mixed",
         "--inventory", str(inventory_file),
@@ -105,7 +111,7 @@ def test_up_status_down_leave_nothing_behind(state_dir: Path, tmp_path: Path) ->
     state = json.loads((state_dir / "state.json").read_text())
     pids = [state["supervisor_pid"], *state["pids"].values()]
     assert all(pid_alive(pid) for pid in pids)
-    assert set(state["namespaces"]) == namespaces() - before
+    assert set(state["namespaces"]) == lab_namespaces(state)
     assert len(state["namespaces"]) == 4  # the fabric's and three nodes'
 
     inventory = yaml.safe_load(inventory_file.read_text())
@@ -141,22 +147,24 @@ def test_up_status_down_leave_nothing_behind(state_dir: Path, tmp_path: Path) ->
     down = lab(state_dir, "down")
     assert down.returncode == 0, down.stderr
     assert not any(pid_alive(pid) for pid in pids)
-    assert namespaces() == before
+    assert not lab_namespaces(state)
     assert not (state_dir / "state.json").exists()
     assert status(state_dir)[0] == 1
 
 
 def test_down_cleans_up_after_a_killed_supervisor(state_dir: Path) -> None:
-    before = namespaces()
     assert lab(state_dir, "up", "--nodes", "1", "--dialect", "ovs").returncode == 0
     state = json.loads((state_dir / "state.json").read_text())
     subprocess.run(["kill", "-KILL", str(state["supervisor_pid"])], check=True)
+    deadline = time.monotonic() + 10  # a signal is delivered, not waited for
+    while pid_alive(state["supervisor_pid"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
     rc, out = status(state_dir)
     assert rc == 1
     assert "not running: supervisor" in out
     assert lab(state_dir, "down").returncode == 0
     assert not any(pid_alive(pid) for pid in state["pids"].values())
-    assert namespaces() == before
+    assert not lab_namespaces(state)
 
 
 def test_up_registers_the_lab(state_dir: Path, haas_api: tuple[str, type[Recorder]]) -> None:
@@ -180,7 +188,7 @@ def test_up_registers_the_lab(state_dir: Path, haas_api: tuple[str, type[Recorde
         "hostname": "127.0.0.1",
         "username": "admin",
         "password": sw1["password"],
-        "dummy_vlan": "4093",
+        "dummy_vlan": 4093,
         "protocol": "telnet",
         "port": inventory["switches"][1]["telnet_port"],
     }
