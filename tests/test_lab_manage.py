@@ -7,9 +7,9 @@ import contextlib
 import io
 import json
 import subprocess
-import time
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
