@@ -103,7 +103,7 @@ class World:
             ids.append(resp.json["status_id"])
         for sid in ids:
             action = wait_for_action(self.api, sid)
-            assert action["status"] == "DONE", action
+            assert action["status"] == "DONE", action["error"]
 
     def attachments(self) -> dict[tuple[str, str], dict[str, str]]:
         """(node, nic) -> {channel: network} as haas has it."""
@@ -314,6 +314,8 @@ def test_port_revert_cuts_the_node_off(w: World) -> None:
     switch, port = w.cabling[(n1, "eth0")]
     w.run(revert(switch, port))
     assert not w.ping(0, w.ip(1, 0))
+    # The eth1 ports were only ever reverted (from the factory's access VLAN 1): cut off too.
+    assert not w.ping(0, w.ip(1, 1))
     assert w.attachments()[(n1, "eth0")] == {}
     assert w.attachments()[(n0, "eth0")] == {"vlan/native": "red"}
     w.assert_switch_matches_haas()
