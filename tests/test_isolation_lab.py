@@ -189,6 +189,8 @@ def world(
                 assert api.post("/v0/project/p1/connect_node", {"node": node["name"]}).status_int
                 for nic in node["nics"]:
                     w.cabling[(node["name"], nic["label"])] = (nic["switch"], nic["port"])
+            # The factory state (VLAN 1 everywhere) is not haas's "nothing attached".
+            w.run(*(revert(sw, port) for sw, port in w.cabling.values()))
             yield w
     finally:
         services.db.dispose()
@@ -196,9 +198,7 @@ def world(
 
 @pytest.fixture
 def w(world: World) -> Iterator[World]:
-    """The module's world with every port reverted (the factory state is VLAN 1, not haas's
-    'nothing'); the test's networks are deleted afterwards."""
-    world.run(*(revert(sw, port) for sw, port in world.cabling.values()))
+    """The module's world; afterwards every port is reverted and the test's networks go."""
     yield world
     world.run(*(revert(sw, port) for sw, port in world.cabling.values()))
     for name in world.networks:
