@@ -28,7 +28,7 @@ from sqlalchemy import select
 from haas_core.db import models as m
 from haas_core.services import Services
 from haas_core.switches import switch_driver
-from haas_lab.lab import Lab, LabSpec, running_lab
+from haas_lab.lab import DIALECTS, Lab, LabSpec, running_lab
 from haas_lab.register import register
 from tests.conftest import USERS, seed_users
 from tests.support.agent import agent_thread, wait_for_action
@@ -319,3 +319,39 @@ def test_port_revert_cuts_the_node_off(w: World) -> None:
     assert w.attachments()[(n1, "eth0")] == {}
     assert w.attachments()[(n0, "eth0")] == {"vlan/native": "red"}
     w.assert_switch_matches_haas()
+
+
+def test_lab_up_registers_every_dialect_in_a_real_haas(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """``haas-manage lab up --register`` into a served haas; every switch's driver then logs
+    in with what was registered (ssh with the pinned host key, REST, ovsdb) and reads its
+    ports."""
+    services = build_haas(tmp_path, sqlite_template, ", ".join(DIALECTS))
+    state = tmp_path / "lab"
+    manage = [str(Path(sys.executable).with_name("haas-manage")), "lab", "--state-dir", str(state)]
+    env = {**os.environ, "HAAS_PASSWORD": USERS["admin"][0]}
+    try:
+        with http_api(services) as port:
+            up = subprocess.run(
+                [*manage, "up", "--dialect", "mixed", "--switches", "6", "--nodes", "6",
+                 "--register", f"http://127.0.0.1:{port}/v0", "--user", "admin"],
+                capture_output=True, text=True, timeout=180, env=env,
+            )  # fmt: skip
+            assert up.returncode == 0, up.stdout + up.stderr
+            with services.db.session() as db:
+                switches = db.scalars(select(m.Switch).order_by(m.Switch.label)).all()
+                drivers = {
+                    sw.driver: (switch_driver(services, sw), [p.label for p in sw.ports])
+                    for sw in switches
+                }
+            assert set(drivers) == set(DIALECTS)
+            for name, (driver, ports) in drivers.items():
+                session = driver.open_session()
+                try:
+                    assert set(session.get_port_networks(ports)) == set(ports), name
+                finally:
+                    session.close()
+    finally:
+        subprocess.run([*manage, "down"], capture_output=True, timeout=120)
+        services.db.dispose()
