@@ -119,6 +119,7 @@ class CliSession:
         try:
             if not await self._login():
                 return
+            self.switch.logins += 1
             if self.switch.login_delay:
                 await asyncio.sleep(self.switch.login_delay)
             self._write(self.dialect.banner + "\n")
@@ -129,6 +130,7 @@ class CliSession:
                     continue
                 # The command's own work (OVS) counts toward the emulated latency.
                 started = time.monotonic()
+                self.switch.commands += 1
                 await self._execute(line)
                 remaining = self.switch.command_delay - (time.monotonic() - started)
                 if remaining > 0:

@@ -152,6 +152,9 @@ class PexpectConsole:
             dimensions=(200, 512),
             echo=False,
         )
+        # pexpect sleeps 50 ms before every send by default: a command's worth of latency
+        # added to each line; every send here follows the switch's prompt anyway.
+        child.delaybeforesend = None
         console = cls(child, target, prompts)
         try:
             console._login(time.monotonic() + target.timeout)
