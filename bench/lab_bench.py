@@ -7,11 +7,13 @@ with enough nodes for N NICs, starts ``haas-manage serve`` (SQLite, database aut
 pool, the lab's switch driver) and one ``haas-network-agent`` as processes, and registers the
 lab through the API as ``haas-manage lab up --register`` does. Untimed so far.
 
-Then, with the agent paused (SIGSTOP), it queues N ``connect_network`` actions (every NIC's
-native channel, 10 networks round robin), resumes the agent (SIGCONT, the clock starts) and
-waits for the last action's ``finished`` time. The physical limit is what the busiest switch
-cannot go below: one login plus the command lines it received times the per-command delay,
-counted by the emulator up to the last action (max over switches). It prints the wall time,
+Then it fires N ``connect_network`` requests (every NIC's native channel, 10 networks round
+robin) from one client, as fast as the API takes them, while the agent works; the wall time runs
+from the first request to the last action's ``finished`` time (the agent is not paused while
+they queue: a process stopped inside an SQLite transaction would lock the API out). The
+physical limit is what the busiest switch cannot go below: one login plus the command lines it
+received times the per-command delay, counted by the emulator up to the last action (max over
+switches). It prints the wall time,
 the limit and their ratio, and per switch the logins and command lines the agent used. Every
 process it starts is stopped by its PID; the lab is torn down by the names it made. Run
 ``.venv/bin/python bench/lab_bench.py --help``.
@@ -23,7 +25,6 @@ import argparse
 import datetime as dt
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -134,22 +135,17 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             for node in inventory["nodes"]:
                 api.call("POST", "/project/bench/connect_node", {"node": node["name"]})
             agent = start_agent_process(config, workdir / "agent.log")
-            time.sleep(1)  # let it start up before it is paused
-            agent.send_signal(signal.SIGSTOP)
+            time.sleep(1)  # started and idle
             logins = [sw.logins for sw in lab.switches]
             commands = [sw.commands for sw in lab.switches]
+            targets = [(n["name"], nic["label"]) for n in inventory["nodes"] for nic in n["nics"]]
             ids = []
-            targets = [
-                (node["name"], nic["label"]) for node in inventory["nodes"] for nic in node["nics"]
-            ]
+            started = time.time()
             for i, (node, nic) in enumerate(targets[:nics]):
                 body = {"network": f"net{i % NETWORKS}"}
-                ids.append(
-                    api.call("POST", f"/node/{node}/nic/{nic}/connect_network", body)["status_id"]
-                )
-            log(f"{len(ids)} actions queued; resuming the agent")
-            started = time.time()
-            agent.send_signal(signal.SIGCONT)
+                path = f"/node/{node}/nic/{nic}/connect_network"
+                ids.append(api.call("POST", path, body)["status_id"])
+            log(f"{len(ids)} actions queued in {time.time() - started:.2f} s")
             finished = []
             deadline = time.monotonic() + 600
             for sid in ids:
@@ -173,7 +169,6 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             ]
         finally:
             if agent is not None:
-                agent.send_signal(signal.SIGCONT)
                 stop_process(agent)
             stop_process(server)
     limits = [args.login_delay + c * args.command_delay for c in used]
@@ -203,7 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     if missing := missing_tools():
         sys.exit(f"missing programs: {', '.join(missing)}")
     with tempfile.TemporaryDirectory(prefix="haas-lab-bench-") as tmp:
-        run(args, Path(tmp))
+        try:
+            run(args, Path(tmp))
+        except Exception:
+            for name in ("haas.log", "agent.log"):  # gone with the directory otherwise
+                if (Path(tmp) / name).exists():
+                    log(f"{name}:\n" + (Path(tmp) / name).read_text()[-3000:])
+            raise
     return 0
 
 
