@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import subprocess
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -107,33 +105,9 @@ def cmd_serve(conf: cfg.ConfigOpts, args: argparse.Namespace) -> int:
 
 
 def cmd_quickstart(conf: cfg.ConfigOpts | None, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from haas_core import quickstart
 
-    state = Path(args.state_dir)
-    config_file = str(quickstart.write_config(state))
-    conf = load_config(config_file)
-    configure_logging(conf.log_level)
-    cmd_db_upgrade(conf, argparse.Namespace(revision="heads"))
-    password, new = quickstart.admin_password(state)
-    if new:
-        cmd_create_admin_user(conf, argparse.Namespace(user="admin", password=password))
-    print(f"configuration: {config_file}")
-    if args.no_serve:
-        return 0
-    print(quickstart.walkthrough(args.host, args.port, password))
-    # The network agent runs beside the API as a child process, stopped with it;
-    # SIGTERM must unwind through the finally below (waitress would just die).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    agent = subprocess.Popen(
-        [sys.executable, "-m", "haas_core.agent", "--config-file", config_file]
-    )
-    try:
-        return cmd_serve(conf, args)
-    finally:
-        agent.terminate()
-        agent.wait(timeout=60)
+    return quickstart.run(args)
 
 
 def cmd_generate_secret_key(conf: cfg.ConfigOpts | None, args: argparse.Namespace) -> int:
@@ -201,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     quick.add_argument("--port", type=int, default=5000)
     quick.add_argument("--threads", type=int, default=8)
     quick.add_argument("--no-serve", action="store_true", help="set up, then exit")
+    quick.add_argument(
+        "--lab",
+        action=argparse.BooleanOptionalAction,
+        help="serve with a lab of switches, nodes and BMCs (default: when root with OVS)",
+    )
+    quick.add_argument("--lab-nodes", type=int, default=4)
+    quick.add_argument("--lab-switches", type=int, default=2)
+    quick.add_argument("--lab-dialect", default="nexus", help="the lab's switches (docs/lab.md)")
     quick.set_defaults(func=cmd_quickstart, no_config=True)
 
     sub.add_parser("generate-secret-key", help="print a new [DEFAULT] secret_key").set_defaults(

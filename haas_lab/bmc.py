@@ -6,7 +6,8 @@ change so a test reads back what ``ipmitool`` did, and carries a serial console 
 bytes written to the unix socket ``<console-dir>/<port>.sock`` are the node's serial output
 (what ``ipmitool sol activate`` prints), and what the SOL client types is sent back to the
 socket's clients. ``--power-command`` runs ``CMD on|off <port>`` on every power change
-(the lab uses it to take a node's NICs up and down).
+(``CMD`` is split like a shell line; the lab uses it to take a node's NICs up and down).
+BMCs start powered off unless ``--power on``.
 
 Run ``python -m haas_lab.bmc --port 9623 --state-dir D --console-dir D``; it prints
 ``READY`` once every BMC listens and stops on SIGTERM.
@@ -19,11 +20,14 @@ import contextlib
 import json
 import os
 import queue
+import select
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +49,10 @@ class SimulatedBmc(ipmi_bmc.Bmc):  # type: ignore[misc]
         state_dir: Path,
         console_dir: Path | None,
         power_command: str | None,
+        power: str = "off",
     ) -> None:
         super().__init__({user: password}, port=port, address="127.0.0.1")
-        self.power = "off"
+        self.power = power
         self.bootdev = "default"
         self.cycles = 0
         self.resets = 0
@@ -82,7 +87,8 @@ class SimulatedBmc(ipmi_bmc.Bmc):  # type: ignore[misc]
         self.power = power
         self._save()
         if self.power_command:
-            subprocess.run([self.power_command, power, str(self.port)], check=False, timeout=30)
+            argv = [*shlex.split(self.power_command), power, str(self.port)]
+            subprocess.run(argv, check=False, timeout=30)
 
     # ------------------------------------------------------------ pyghmi's Bmc interface
 
@@ -209,6 +215,75 @@ class SimulatedBmc(ipmi_bmc.Bmc):  # type: ignore[misc]
                     self._save()
 
 
+def free_udp_ports(count: int) -> int:
+    """The first of ``count`` consecutive UDP ports free on 127.0.0.1 right now."""
+    for _ in range(50):
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe.bind(("127.0.0.1", 0))
+        first = int(probe.getsockname()[1])
+        probe.close()
+        if first + count > 65535:
+            continue
+        held = []
+        try:
+            for port in range(first, first + count):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                held.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for sock in held:
+                sock.close()
+    raise RuntimeError("no free UDP port range")
+
+
+def spawn(
+    count: int,
+    directory: Path,
+    password: str,
+    user: str = "admin",
+    power_command: str | None = None,
+    power: str = "off",
+    log: Path | None = None,
+    timeout: float = 20.0,
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``count`` BMCs in one process (its own session); the process and first port.
+
+    State files and console sockets go to ``directory``; the password travels in the
+    environment. Returns once every BMC listens; a port taken meanwhile by someone else
+    makes it try another range.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for _ in range(5):
+        port = free_udp_ports(count)
+        argv = [sys.executable, "-m", "haas_lab.bmc", "--port", str(port), "--count", str(count)]
+        argv += ["--user", user, "--state-dir", str(directory), "--console-dir", str(directory)]
+        argv += ["--power", power]
+        if power_command:
+            argv += ["--power-command", power_command]
+        with open(log or os.devnull, "ab") as err:
+            proc = subprocess.Popen(
+                argv,
+                env={**os.environ, "BMC_PASSWORD": password},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                start_new_session=True,
+            )
+        assert proc.stdout is not None
+        ready = select.select([proc.stdout], [], [], timeout)[0]
+        line = proc.stdout.readline() if ready else b""
+        proc.stdout.close()  # READY is all it ever prints
+        if line.strip() == b"READY":
+            return proc, port
+        proc.kill()
+        proc.wait()
+        time.sleep(0.1)
+    raise RuntimeError(f"the BMC simulator did not start; see {log or 'its stderr'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True, help="UDP port of the first BMC")
@@ -218,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--console-dir", type=Path)
     parser.add_argument("--power-command")
+    parser.add_argument("--power", choices=["on", "off"], default="off", help="at start")
     args = parser.parse_args(argv)
     password = args.password or os.environ.get("BMC_PASSWORD", "password")
     bmcs = [
@@ -228,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             args.state_dir,
             args.console_dir,
             args.power_command,
+            args.power,
         )
         for i in range(args.count)
     ]

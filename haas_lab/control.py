@@ -1,4 +1,4 @@
-"""``haas-manage lab up|status|down``: start, inspect and stop a background lab.
+"""``haas-manage lab up|status|down|console-write``: start, inspect and stop a background lab.
 
 One lab per state directory (``--state-dir``, else ``$HAAS_LAB_DIR``, else
 ``/var/lib/haas-lab``). ``up`` starts :mod:`haas_lab.supervisor` detached, waits until it has
@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -30,7 +31,8 @@ UP_TIMEOUT = 120.0
 
 
 def state_dir(args: argparse.Namespace) -> Path:
-    return Path(args.state_dir or os.environ.get("HAAS_LAB_DIR") or DEFAULT_STATE_DIR)
+    # Absolute: OVS reads a relative socket path as relative to its run directory.
+    return Path(args.state_dir or os.environ.get("HAAS_LAB_DIR") or DEFAULT_STATE_DIR).absolute()
 
 
 def read_state(directory: Path) -> dict[str, Any] | None:
@@ -78,11 +80,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: $HAAS_PASSWORD (keeps it off the command line)",
     )
     up.add_argument("--inventory", metavar="FILE", help="write the inventory (.json or .yaml)")
+    up.add_argument(
+        "--no-bmcs", action="store_true", help="no simulated BMCs: nodes get a mock OBM"
+    )
     up.set_defaults(func=cmd_up)
     sub.add_parser("status", help="show the running lab").set_defaults(func=cmd_status)
     sub.add_parser("down", help="stop the lab and remove everything it made").set_defaults(
         func=cmd_down
     )
+    write = sub.add_parser(
+        "console-write",
+        help="print on a node's serial console, as the node would (reads stdin without TEXT)",
+    )
+    write.add_argument("node", help="the node's label, e.g. node0")
+    write.add_argument("text", nargs="*", help="words to print, followed by CR LF")
+    write.set_defaults(func=cmd_console_write)
     return lab
 
 
@@ -107,6 +119,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             command_delay=args.command_delay,
             prefix=args.prefix,
             ports_per_switch=args.ports,
+            bmcs=not args.no_bmcs,
         )
     except ValueError as exc:
         return _fail(str(exc))
@@ -121,7 +134,11 @@ def cmd_up(args: argparse.Namespace) -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    state = _wait_for_state(directory, proc)
+    try:
+        state = _wait_for_state(directory, proc)
+    except BaseException:  # interrupted: the lab must not come up behind our back
+        stop_pids([proc.pid], timeout=30)
+        raise
     if state is None or state.get("status") != "running":
         error = state.get("error") if state else "the supervisor exited early"
         (directory / STATE_FILE).unlink(missing_ok=True)
@@ -173,8 +190,20 @@ def _summary(directory: Path, state: dict[str, Any]) -> str:
         nics = ", ".join(
             f"{n['label']} {n['ip']} -> {n['switch']} {n['port']}" for n in node["nics"]
         )
-        lines.append(f"  node {node['name']} (netns {node['netns']}): {nics}")
+        lines.append(f"  node {node['name']} (netns {node['netns']}{_bmc(node)}): {nics}")
     return "\n".join(lines)
+
+
+def _bmc(node: dict[str, Any]) -> str:
+    """`, BMC udp 127.0.0.1:<port> power on` for a node with a simulated BMC."""
+    if "console" not in node:
+        return ""
+    try:
+        bmc_state = json.loads(Path(node["console"]).with_suffix(".json").read_text())
+        power = f" power {bmc_state['power']}"
+    except (OSError, ValueError, KeyError):
+        power = ""
+    return f", BMC udp {node['obm']['host']}:{node['obm']['port']}{power}"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -210,6 +239,27 @@ def cmd_down(args: argparse.Namespace) -> int:
         shutil.rmtree(state["workdir"], ignore_errors=True)
     (directory / STATE_FILE).unlink(missing_ok=True)
     print(f"lab {state.get('inventory', {}).get('lab_id', '')} down")
+    return 0
+
+
+def cmd_console_write(args: argparse.Namespace) -> int:
+    directory = state_dir(args)
+    state = read_state(directory)
+    if state is None or state.get("status") != "running":
+        return _fail(f"no lab running from {directory}")
+    nodes = {node["name"]: node for node in state["inventory"]["nodes"]}
+    if args.node not in nodes:
+        return _fail(f"no node {args.node} in the lab (it has {', '.join(nodes) or 'none'})")
+    if "console" not in nodes[args.node]:
+        return _fail("the lab runs without BMCs (--no-bmcs): its nodes have no console")
+    data = (" ".join(args.text) + "\r\n").encode() if args.text else sys.stdin.buffer.read()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(nodes[args.node]["console"])
+            sock.sendall(data)
+    except OSError as exc:
+        return _fail(f"cannot reach {args.node}'s console: {exc}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""A whole lab: the fabric plus one emulator per switch, and its inventory.
+"""A whole lab: the fabric, one emulator per switch, one BMC per node, and its inventory.
 
 :class:`Lab` is what the supervisor process (``haas-manage lab up``) runs and what tests use
 directly, through :func:`running_lab`, which runs the lab's event loop in a thread::
@@ -11,8 +11,12 @@ directly, through :func:`running_lab`, which runs the lab's event loop in a thre
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
+import shlex
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -23,8 +27,9 @@ from typing import Any
 
 import asyncssh
 
+from haas_lab import bmc
 from haas_lab.dialects import CLI_DIALECTS
-from haas_lab.fabric import Fabric
+from haas_lab.fabric import Fabric, stop_pids
 from haas_lab.rest import start_rest
 from haas_lab.servers import generate_host_key, start_ssh, start_telnet
 from haas_lab.switch import FACTORY_SHUTDOWN, EmulatedSwitch
@@ -51,6 +56,7 @@ class LabSpec:
     prefix: str = ""  # prepended to switch and node labels
     lab_id: str = ""
     ports_per_switch: int = 0  # at least as many as cabled NICs need
+    bmcs: bool = True  # one simulated IPMI BMC per node (else nodes get a mock OBM)
 
     def __post_init__(self) -> None:
         if self.dialect not in (*DIALECTS, "mixed"):
@@ -90,10 +96,23 @@ class Lab:
         self._telnet: list[asyncio.Server] = []
         self._http: list[ThreadingHTTPServer] = []
         self.host_key: asyncssh.SSHKey | None = None  # made at start, shared by every switch
+        self.bmc_dir = self.fabric.workdir / "bmc"
+        self.bmc_port = 0  # node i's BMC listens on UDP 127.0.0.1:bmc_port + i
+        self._bmc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pids(self) -> dict[str, int]:
+        """Every process the lab runs (besides its own), by role."""
+        pids = dict(self.fabric.pids)
+        if self._bmc is not None:
+            pids["bmcs"] = self._bmc.pid
+        return pids
 
     async def start(self) -> None:
         await asyncio.to_thread(self.fabric.up)
         try:
+            if self.spec.bmcs and self.fabric.nodes:
+                await asyncio.to_thread(self._start_bmcs)
             self.host_key = generate_host_key()
             for s in range(self.spec.switches):
                 await self._start_switch(s, self.host_key)
@@ -131,7 +150,42 @@ class Lab:
             endpoint = {"url": f"http://127.0.0.1:{http.server_address[1]}"}
         self.endpoints.append(endpoint)
 
+    def _start_bmcs(self) -> None:
+        """One process serving every node's BMC; it starts with the nodes powered on (their
+        NICs are up) and runs :mod:`haas_lab.node_power` on every power change."""
+        self.bmc_dir.mkdir(parents=True, exist_ok=True)
+        nodes_file = self.bmc_dir / "nodes.json"
+        # Ports are known only once the BMCs listen: node_power finds its node by index.
+        self._bmc, self.bmc_port = bmc.spawn(
+            len(self.fabric.nodes),
+            self.bmc_dir,
+            self.spec.password,
+            user=self.spec.username,
+            power_command=shlex.join(
+                [sys.executable, "-m", "haas_lab.node_power", str(nodes_file)]
+            ),
+            power="on",
+            log=self.bmc_dir / "bmc.log",
+        )
+        nodes = {
+            str(self.bmc_port + i): {
+                "name": f"{self.spec.prefix}node{i}",
+                "netns": node.name,
+                "nics": [nic.name for nic in node.nics],
+            }
+            for i, node in enumerate(self.fabric.nodes)
+        }
+        nodes_file.write_text(json.dumps(nodes, indent=2))
+
+    def console_socket(self, node: int) -> str:
+        """The node's side of its serial line: what is written there, the node printed."""
+        return str(self.bmc_dir / f"{self.bmc_port + node}.sock")
+
     async def stop(self) -> None:
+        if self._bmc is not None:
+            stop_pids([self._bmc.pid])
+            self._bmc.wait()
+            self._bmc = None
         for ssh in self._ssh:
             ssh.close()
         for telnet in self._telnet:
@@ -204,14 +258,21 @@ class Lab:
                         "ovs_port": nic.ovs_port,
                     }
                 )
-            nodes.append(
-                {
-                    "name": f"{self.spec.prefix}node{i}",
-                    "netns": node.name,
-                    "obm": {"type": "mock", "host": node.name, "user": "lab", "password": "lab"},
-                    "nics": nics,
+            entry: dict[str, Any] = {"name": f"{self.spec.prefix}node{i}", "netns": node.name}
+            if self.bmc_port:
+                entry["obm"] = {
+                    "type": "ipmi",
+                    "host": "127.0.0.1",
+                    "port": self.bmc_port + i,
+                    "user": self.spec.username,
+                    "password": self.spec.password,
                 }
-            )
+                entry["console"] = self.console_socket(i)
+            else:
+                mock = {"type": "mock", "host": node.name, "user": "lab", "password": "lab"}
+                entry["obm"] = mock
+            entry["nics"] = nics
+            nodes.append(entry)
         return {
             "lab_id": self.spec.lab_id,
             "spec": {k: v for k, v in asdict(self.spec).items() if k != "password"},

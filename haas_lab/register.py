@@ -1,8 +1,9 @@
 """Hand a lab's inventory to haas: register it through the REST API, or write it to a file.
 
 Registration makes, in order: each switch (``switch_register`` with the switch's
-``driver_info``), its ports (``switch_register_port``), each node (``node_register`` with a mock
-OBM), its NICs (``node_register_nic``) and the cabling (``port_connect_nic``).
+``driver_info``), its ports (``switch_register_port``), each node (``node_register`` with its
+BMC as an ``ipmi`` OBM, or a mock one), its NICs (``node_register_nic``) and the cabling
+(``port_connect_nic``).
 """
 
 from __future__ import annotations

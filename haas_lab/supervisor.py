@@ -1,10 +1,10 @@
 """The background process that holds a lab up: ``python -m haas_lab.supervisor STATE_DIR``.
 
 It reads ``spec.json`` from the state directory, brings the lab up, writes ``state.json``
-(its own PID, the OVS daemons' PIDs, the namespaces, the inventory) and serves until SIGTERM or
-SIGINT, then tears everything down and removes ``state.json``. ``haas-manage lab down`` from any
-shell stops it through the PIDs in that file. If bringing the lab up fails, ``state.json``
-records the error instead, for ``lab up`` to report.
+(its own PID, the OVS daemons' and BMCs' PIDs, the namespaces, the inventory) and serves until
+SIGTERM or SIGINT, then tears everything down and removes ``state.json``. ``haas-manage lab down``
+from any shell stops it through the PIDs in that file. If bringing the lab up fails,
+``state.json`` records the error instead, for ``lab up`` to report.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def state_of(lab: Lab) -> dict[str, Any]:
     return {
         "status": "running",
         "supervisor_pid": os.getpid(),
-        "pids": dict(lab.fabric.pids),
+        "pids": lab.pids,
         "namespaces": list(lab.fabric.namespaces),
         "workdir": str(lab.fabric.workdir),
         "inventory": lab.inventory(),

@@ -17,6 +17,13 @@ fi
 # The CLI switch drivers drive the system's ssh and telnet clients.
 command -v ssh >/dev/null || packages+=(openssh-client)
 command -v telnet >/dev/null || packages+=(telnet)
+# The main job (scripts/run-haas.sh) runs a lab when it can, as root: Open vSwitch and
+# network namespaces for switches and nodes, ping to try them, ipmitool for the nodes' BMCs.
+if [ "$(id -u)" = 0 ]; then
+    for pkg in openvswitch-switch iproute2 iputils-ping ipmitool; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || packages+=("$pkg")
+    done
+fi
 # What the tests run for real: libvirt-python (the test extra) builds against libvirt's
 # headers; libvirtd + QEMU boot headnodes; Open vSwitch (userspace datapath) is the lab's
 # switch fabric; ping and tcpdump prove isolation; the kernel and busybox make guests.

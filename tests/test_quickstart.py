@@ -82,7 +82,7 @@ def agents_of(state: Path) -> list[int]:
 def test_quickstart_serves_the_api_with_the_generated_admin(tmp_path: Path) -> None:
     port = free_port()
     proc = subprocess.Popen(
-        [HAAS_MANAGE, "quickstart", "--state-dir", "state", "--port", str(port)],
+        [HAAS_MANAGE, "quickstart", "--state-dir", "state", "--port", str(port), "--no-lab"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -13,7 +13,7 @@ from haas_core.hookspecs import hookimpl
 
 GROUP = "headnode_null"
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.ListOpt(
         "images",
         default=[],

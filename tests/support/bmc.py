@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from haas_lab.bmc import free_udp_ports, spawn
+from haas_lab.fabric import stop_pids
+
+__all__ = ["PASSWORD", "BmcSim", "free_udp_ports", "require_ipmitool"]
 
 PASSWORD = "bmc-secret-pw"
 
@@ -23,30 +26,6 @@ def require_ipmitool() -> None:
         if os.environ.get("CI"):
             pytest.fail("ipmitool is not installed, and CI must run every test")
         pytest.skip("ipmitool is not installed (apt-get install -y ipmitool)")
-
-
-def free_udp_ports(count: int) -> int:
-    """The first of ``count`` consecutive UDP ports free on 127.0.0.1 right now."""
-    for _ in range(50):
-        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        probe.bind(("127.0.0.1", 0))
-        first = probe.getsockname()[1]
-        probe.close()
-        if first + count > 65535:
-            continue
-        held = []
-        try:
-            for port in range(first, first + count):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                held.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-        finally:
-            for sock in held:
-                sock.close()
-    raise RuntimeError("no free UDP port range")
 
 
 class BmcSim:
@@ -63,47 +42,24 @@ class BmcSim:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.count = count
         self.password = password
-        self.port = free_udp_ports(count)
+        self.port = 0  # the first BMC's, once started
         self.power_command = power_command
-        self.proc: subprocess.Popen[str] | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> BmcSim:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "haas_lab.bmc",
-                "--port",
-                str(self.port),
-                "--count",
-                str(self.count),
-                "--state-dir",
-                str(self.dir),
-                "--console-dir",
-                str(self.dir),
-                *(["--power-command", self.power_command] if self.power_command else []),
-            ],
-            env={**os.environ, "BMC_PASSWORD": self.password},
-            stdout=subprocess.PIPE,
-            text=True,
+        self.proc, self.port = spawn(
+            self.count,
+            self.dir,
+            self.password,
+            power_command=self.power_command,
+            log=self.dir / "bmc.log",
         )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if line.strip() != "READY":
-            self.stop()
-            raise RuntimeError(f"the BMC simulator did not start: {line!r}")
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        if self.proc is not None and self.proc.stdout is not None:
-            self.proc.stdout.close()
+        if self.proc is not None:
+            stop_pids([self.proc.pid])
+            self.proc.wait()
 
     def obm(self, index: int = 0, password: str | None = None) -> dict[str, Any]:
         """The ``obm`` registration of BMC number ``index``."""

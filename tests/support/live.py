@@ -14,8 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 from haas_client import Client, HaasError
 from tests.support.agent import start_agent_process, stop_process
 from tests.support.app import write_config
@@ -37,17 +35,6 @@ class LiveHaas:
     def env(self, user: str = "admin", password: str = ADMIN_PASSWORD) -> dict[str, str]:
         """The environment the ``haas`` CLI reads its connection from."""
         return {"HAAS_ENDPOINT": self.endpoint, "HAAS_USERNAME": user, "HAAS_PASSWORD": password}
-
-    def serves(self, method: str, path: str) -> bool:
-        """Whether the server has a route for ``method path`` (calls other helpers add)."""
-        try:
-            requests.request(
-                method, self.endpoint + path, auth=("admin", ADMIN_PASSWORD), timeout=10
-            ).raise_for_status()
-        except requests.HTTPError as exc:
-            body = exc.response.json()
-            return not (exc.response.status_code == 404 and "No such API call" in body["msg"])
-        return True
 
 
 def _manage(config: Path, *args: str) -> None:

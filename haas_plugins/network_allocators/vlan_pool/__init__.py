@@ -15,7 +15,7 @@ from haas_plugins.network_allocators.vlan_pool.allocator import VlanPoolAllocato
 
 GROUP = "network_allocator_vlan_pool"
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.ListOpt(
         "vlans",
         default=["100-199"],
