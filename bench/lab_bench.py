@@ -101,6 +101,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         protocol=args.protocol,
         login_delay=args.login_delay,
         command_delay=args.command_delay,
+        bmcs=False,  # the switches are measured; nodes get a mock OBM
     )
     password = secrets.token_urlsafe(12)
     config = write_config(
