@@ -57,8 +57,10 @@ COMMANDS: tuple[Command, ...] = (
     _c("terminal length <num>", "terminal_length", EXEC_MODES),
     _c("terminal datadump", "datadump_on", EXEC_MODES, {"powerconnect55xx"}),
     _c("no terminal datadump", "datadump_off", EXEC_MODES, {"powerconnect55xx"}),
-    _c("show interfaces switchport <if>", "show_switchport", SHOW_MODES),
-    _c("show interfaces switchport", "show_switchport_all", SHOW_MODES, {"nexus"}),
+    _c("show interfaces switchport <if>", "show_switchport", SHOW_MODES, DELL),
+    # NX-OS puts the interface before 'switchport' and has no 'interfaces' keyword.
+    _c("show interface <if> switchport", "show_switchport", SHOW_MODES, {"nexus"}),
+    _c("show interface switchport", "show_switchport_all", SHOW_MODES, {"nexus"}),
     _c("show running-config interface <if>", "show_running_interface", SHOW_MODES),
     _c("show running-config", "show_running", SHOW_MODES),
     _c("show startup-config", "show_startup", SHOW_MODES),

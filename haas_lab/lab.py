@@ -32,12 +32,12 @@ from haas_lab.dialects import CLI_DIALECTS
 from haas_lab.fabric import Fabric, stop_pids
 from haas_lab.rest import start_rest
 from haas_lab.servers import generate_host_key, start_ssh, start_telnet
-from haas_lab.switch import EmulatedSwitch
+from haas_lab.switch import FACTORY_SHUTDOWN, EmulatedSwitch
 
 LOG = logging.getLogger(__name__)
 
 DIALECTS = ("powerconnect55xx", "delln3000", "nexus", "brocade", "dellnos9", "ovs")
-DUMMY_VLAN = "4093"  # parking native VLAN for the drivers that need one; never in a pool
+DUMMY_VLAN = 4093  # parking native VLAN for the drivers that need one; never in a pool
 INTERFACE_TYPE = "TenGigabitEthernet"  # the REST dialects' interface_type
 
 
@@ -95,6 +95,7 @@ class Lab:
         self._ssh: list[asyncssh.SSHAcceptor] = []
         self._telnet: list[asyncio.Server] = []
         self._http: list[ThreadingHTTPServer] = []
+        self.host_key: asyncssh.SSHKey | None = None  # made at start, shared by every switch
         self.bmc_dir = self.fabric.workdir / "bmc"
         self.bmc_port = 0  # node i's BMC listens on UDP 127.0.0.1:bmc_port + i
         self._bmc: subprocess.Popen[bytes] | None = None
@@ -112,9 +113,9 @@ class Lab:
         try:
             if self.spec.bmcs and self.fabric.nodes:
                 await asyncio.to_thread(self._start_bmcs)
-            host_key = generate_host_key()
+            self.host_key = generate_host_key()
             for s in range(self.spec.switches):
-                await self._start_switch(s, host_key)
+                await self._start_switch(s, self.host_key)
         except BaseException:
             await self.stop()
             raise
@@ -133,6 +134,9 @@ class Lab:
             command_delay=self.spec.command_delay,
         )
         self.switches.append(switch)
+        if dialect in FACTORY_SHUTDOWN:  # the fabric starts every port on VLAN 1
+            for label in switch.ports:
+                await asyncio.to_thread(switch.apply, label)
         endpoint: dict[str, Any] = {}
         if dialect in CLI_DIALECTS:
             ssh = await start_ssh(switch, host_key)
@@ -202,10 +206,13 @@ class Lab:
         creds = {"username": switch.username, "password": switch.password}
         if switch.dialect in CLI_DIALECTS:
             info: dict[str, Any] = {"type": switch.dialect, "hostname": "127.0.0.1", **creds}
-            if switch.dialect != "powerconnect55xx":
+            if switch.dialect != "powerconnect55xx":  # HIL's PowerConnect driver has none
                 info["dummy_vlan"] = DUMMY_VLAN
             info["protocol"] = self.spec.protocol
             info["port"] = endpoint[f"{self.spec.protocol}_port"]
+            if self.spec.protocol == "ssh" and self.host_key is not None:
+                # The key is new at every start: pin it rather than trust on first use.
+                info["host_key_policy"] = self.host_key.get_fingerprint("sha256")
             return info
         if switch.dialect in ("brocade", "dellnos9"):
             return {
@@ -216,7 +223,7 @@ class Lab:
             }
         return {
             "type": "ovs",
-            "ovs_bridge": self.fabric.bridge(s),
+            "bridge": self.fabric.bridge(s),
             "ovsdb": f"unix:{self.fabric.db_sock}",
         }
 

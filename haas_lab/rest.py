@@ -4,10 +4,11 @@ Each emulated switch gets its own :class:`http.server.ThreadingHTTPServer` on 12
 basic auth, backed by the same :class:`haas_lab.switch.EmulatedSwitch` state as the CLI
 emulators, so every change is applied to the switch's OVS port.
 
-Brocade (XML, namespace ``urn:brocade.com:mgmt:brocade-interface``), under
-``/rest/config/running/interface/<type>/%22<port>%22/switchport``:
+Brocade (XML, namespace ``urn:brocade.com:mgmt:brocade-interface``), the interface
+``/rest/config/running/interface/<type>/%22<port>%22`` and under it ``/switchport``:
 
-* ``POST`` (body ``<switchport/>``): enable switching; 409 when already enabled.
+* ``POST`` to the interface (body ``<switchport/>``): enable switching; 409 when already
+  enabled. ``DELETE .../switchport`` disables it.
 * ``GET|PUT .../mode`` ``<mode><vlan-mode>access|trunk</vlan-mode></mode>``.
 * ``GET|PUT .../access`` ``<access><vlan>N</vlan></access>``.
 * ``GET .../trunk``; ``PUT .../trunk`` ``<trunk><native-vlan>N</native-vlan></trunk>``;
@@ -171,7 +172,14 @@ class _BrocadeHandler(_Handler):
         label = m.group("port").strip('"')
         p = self.port(label)
         rest = (m.group("rest") or "").rstrip("/")
-        if not rest.startswith("/switchport") and not (method == "GET" and rest == ""):
+        if rest == "" and method == "POST":
+            # Enabling switching creates the interface's switchport child (NOS REST: POST
+            # to the parent with the new child as the body).
+            if _xml(body).tag != "switchport":
+                raise RestError(400, "%Error: expected <switchport>")
+        elif rest == "/switchport" and method == "POST":
+            raise RestError(405, "POST creates a child of the interface, not of switchport")
+        elif not rest.startswith("/switchport") and not (method == "GET" and rest == ""):
             raise RestError(404, f"%Error: no such resource {path}")
         sub = rest[len("/switchport") :]
         with self.switch.lock:

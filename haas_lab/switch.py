@@ -97,6 +97,17 @@ class PortConfig:
         return mode, native, sorted({*tagged, native})
 
 
+#: Dialects whose ports leave the factory shut down and out of layer 2 (OS9: ``shutdown``, no
+#: ``switchport``); the others' ports are access ports on VLAN 1.
+FACTORY_SHUTDOWN = frozenset({"dellnos9"})
+
+
+def factory_port(dialect: str) -> PortConfig:
+    if dialect in FACTORY_SHUTDOWN:
+        return PortConfig(shutdown=True, switchport=False)
+    return PortConfig()
+
+
 class EmulatedSwitch:
     """One emulated switch: its credentials, latency, ports and the OVS ports behind them.
 
@@ -119,7 +130,7 @@ class EmulatedSwitch:
         self.name = name
         self.dialect = dialect
         self.ovs_ports = dict(ports)
-        self.ports = {label: PortConfig() for label in ports}
+        self.ports = {label: factory_port(dialect) for label in ports}
         self.fabric = fabric
         self.username = username
         self.password = password
@@ -128,14 +139,22 @@ class EmulatedSwitch:
         self.vlans: set[int] = {1}
         self.startup_config: str | None = None
         self.saves = 0
+        self.logins = 0  # CLI sessions that logged in (benchmarks compare with the minimum)
+        self.commands = 0  # CLI command lines run
         self.lock = threading.Lock()
+        #: What each port's OVS port was last set to; the fabric starts them all on VLAN 1.
+        self.pushed: dict[str, tuple[str, int | None, list[int]]] = {
+            label: ("access", 1, []) for label in ports
+        }
 
     def apply(self, label: str) -> None:
-        """Push port ``label``'s configuration to its OVS port."""
-        vlan_mode, tag, trunks = self.ports[label].ovs_settings(self.dialect != "brocade")
-        LOG.debug(
-            "%s %s -> vlan_mode=%s tag=%s trunks=%s", self.name, label, vlan_mode, tag, trunks
-        )
+        """Push port ``label``'s configuration to its OVS port (skipped when what the port
+        forwards did not change: most commands of a change leave it alone, and every OVS
+        transaction costs two processes)."""
+        settings = self.ports[label].ovs_settings(self.dialect != "brocade")
+        LOG.debug("%s %s -> vlan_mode=%s tag=%s trunks=%s", self.name, label, *settings)
         if self.fabric is not None:
             with self.lock:
-                self.fabric.set_port(self.ovs_ports[label], vlan_mode, tag, trunks)
+                if self.pushed.get(label) != settings:
+                    self.fabric.set_port(self.ovs_ports[label], *settings)
+                    self.pushed[label] = settings

@@ -16,7 +16,13 @@ pytestmark = needs_lab
 
 # dialect "mixed" makes switch 0 a PowerConnect, 1 an N3000, 2 a Nexus.
 SWITCHES = {"powerconnect55xx": 0, "delln3000": 1, "nexus": 2}
-# (native line, allowed line) of `show interfaces switchport` in each dialect.
+# How each vendor shows one port's switchport settings (NX-OS: interface first).
+SHOW_PORT = {
+    "powerconnect55xx": "show interfaces switchport {}",
+    "delln3000": "show interfaces switchport {}",
+    "nexus": "show interface {} switchport",
+}
+# (native line, allowed line) of that output in each dialect.
 SHOW_KEYS = {
     "powerconnect55xx": ("Trunking Native Mode VLAN", "Trunking VLANs Enabled"),
     "delln3000": ("Trunking Mode Native VLAN", "Trunking Mode VLANs Enabled"),
@@ -62,7 +68,7 @@ def test_trunk_and_access_reach_show_output_and_ovs(lab: Lab, dialect: str, prot
         cli.run("switchport trunk allowed vlan add 10,20-21")
         cli.run("switchport trunk native vlan 10")
         cli.run("end")
-        show = cli.run(f"show interfaces switchport {label}")
+        show = cli.run(SHOW_PORT[dialect].format(label))
         native_key, allowed_key = SHOW_KEYS[dialect]
         assert field(show, native_key) == "10"
         assert field(show, allowed_key) == "10,20-21"
@@ -85,7 +91,8 @@ def test_trunk_and_access_reach_show_output_and_ovs(lab: Lab, dialect: str, prot
         cli.run("exit")
         cli.run("exit")
         assert ovs(lab, dialect, label) == {"vlan_mode": "access", "tag": 30, "trunks": []}
-        assert field(cli.run(f"show int sw {label}"), "Access Mode VLAN") in ("30", "30 ")
+        short = f"sh int {label} sw" if dialect == "nexus" else f"sh int sw {label}"
+        assert field(cli.run(short), "Access Mode VLAN") in ("30", "30 ")
     finally:
         cli.close()
 
@@ -121,13 +128,13 @@ def test_paging(lab: Lab) -> None:
     nexus = connect(lab, "nexus", "telnet")
     try:
         nexus.run("terminal length 10")
-        out = nexus.run("show interfaces switchport")
+        out = nexus.run("show interface switchport")
         assert nexus.pages >= 10
         assert re.findall(r"Name: (Ethernet1/\d+)", out) == [f"Ethernet1/{n}" for n in range(1, 7)]
         nexus.run("terminal length 0")
-        nexus.run("show interfaces switchport")
+        nexus.run("show interface switchport")
         pages = nexus.pages
-        nexus.run("show interfaces switchport")
+        nexus.run("show interface switchport")
         assert nexus.pages == pages
     finally:
         nexus.close()
@@ -169,7 +176,7 @@ def test_bad_commands_answer_in_the_vendors_words(
         # The caret sits under the bad word, counted from the prompt ("sw1#show " = 9).
         out = cli.run("show frobnicate")
         assert out.splitlines() == expected
-        bad_port = cli.run("show interfaces switchport gi7/0/99")
+        bad_port = cli.run(SHOW_PORT[dialect].format("gi7/0/99"))
         assert "^" in bad_port or "interface" in bad_port.lower()
         assert cli.run("configure terminal") == ""
         assert "%" in cli.run("switchport mode trunk")  # not a config-mode command

@@ -188,7 +188,7 @@ def test_up_registers_the_lab(state_dir: Path, haas_api: tuple[str, type[Recorde
         "hostname": "127.0.0.1",
         "username": "admin",
         "password": sw1["password"],
-        "dummy_vlan": "4093",
+        "dummy_vlan": 4093,
         "protocol": "telnet",
         "port": inventory["switches"][1]["telnet_port"],
     }

@@ -53,7 +53,8 @@ def brocade_url(port: str, suffix: str = "") -> str:
 
 def test_brocade_trunk_and_native(brocade: Lab) -> None:
     rest = Rest(brocade)
-    assert rest("POST", brocade_url("1/0/5"), "<switchport></switchport>").status_code == 409
+    enable = brocade_url("1/0/5").removesuffix("/switchport")
+    assert rest("POST", enable, "<switchport></switchport>").status_code == 409
     r = rest("PUT", brocade_url("1/0/5", "/mode"), "<mode><vlan-mode>trunk</vlan-mode></mode>")
     assert r.status_code == 204
     r = rest("PUT", brocade_url("1/0/5", "/trunk/allowed/vlan"), "<vlan><add>10,12</add></vlan>")
@@ -146,6 +147,8 @@ def test_dellnos9_tagged_and_untagged(dellnos9: Lab) -> None:
 def test_dellnos9_moves_real_traffic(dellnos9: Lab) -> None:
     """Node 0's eth0 is port 1/1, node 1's is 1/3."""
     rest = Rest(dellnos9)
+    assert not rest.ping(0, 1)  # ports leave the factory shut down
+    port_on(rest, "1/1")
     assert cli(rest, "config-commands", "interface vlan 60\r\n untagged TenGigabitEthernet 1/1")
     port_on(rest, "1/3")
     assert not rest.ping(0, 1)

@@ -94,6 +94,7 @@ VENDORS: dict[str, dict[str, Any]] = {
             "switchport trunk allowed vlan remove 4000",
         ],
         "revert": [
+            "switchport mode trunk",
             "switchport trunk allowed vlan add 4000",
             "switchport trunk native vlan 4000",
             "switchport trunk allowed vlan none",
@@ -123,6 +124,7 @@ VENDORS: dict[str, dict[str, Any]] = {
             "switchport trunk allowed vlan remove 4000",
         ],
         "revert": [
+            "switchport mode trunk",
             "switchport trunk allowed vlan add 4000",
             "switchport trunk native vlan 4000",
             "switchport trunk allowed vlan remove 1-4093",
@@ -153,7 +155,12 @@ VENDORS: dict[str, dict[str, Any]] = {
             "switchport trunk allowed vlan remove 100",
             "switchport trunk native vlan 4000",
         ],
-        "revert": ["switchport trunk allowed vlan none", "switchport trunk native vlan 4000"],
+        "revert": [
+            "switchport",
+            "switchport mode trunk",
+            "switchport trunk allowed vlan none",
+            "switchport trunk native vlan 4000",
+        ],
     },
 }
 LEAVE = ["exit", "exit"]
@@ -306,6 +313,7 @@ def test_powerconnect_without_a_dummy_vlan_clears_the_native_vlan_as_hil_did() -
     session.revert_port("gi1/0/3")
     assert recorder.sent == [
         "interface gi1/0/3",
+        "switchport mode trunk",
         "switchport trunk allowed vlan none",
         "switchport trunk native vlan none",
     ]

@@ -63,7 +63,7 @@ def test_changes_become_ovs_port_columns_and_read_back(ovs: OvsSwitch) -> None:
     session.modify_port("p1", "vlan/300", "300")
     assert ovs.columns("p1") == ("[]", "[300]", "trunk")
     session.revert_port("p1")
-    assert ovs.columns("p1") == ("4095", "[]", "access")
+    assert ovs.columns("p1") == ("[]", "[4095]", "trunk")
     assert session.get_port_networks(["p1"]) == {"p1": {}}
     session.close()
 
@@ -159,7 +159,7 @@ def test_the_agent_applies_api_actions_through_the_ovs_driver(api: Api, ovs: Ovs
         for sid in (detach.json["status_id"], revert.json["status_id"]):
             assert wait_for_action(api, sid)["status"] == "DONE"
     assert switch_state(api.services, ovs) == {"p1": {"vlan/native": nets["red"]}}
-    assert ovs.columns("p2") == ("4095", "[]", "access")
+    assert ovs.columns("p2") == ("[]", "[4095]", "trunk")
     assert attachments(api, "n1") == {"eth0": {"vlan/native": "red"}}
     assert attachments(api, "n2") == {"eth0": {}}
 

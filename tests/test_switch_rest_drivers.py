@@ -113,6 +113,8 @@ def test_brocade_tagged_and_detach_and_revert(server: HttpSwitch) -> None:
     server.answers[("GET", SW + "/trunk")] = (200, BROCADE_TRUNK)
     session.revert_port("1/0/5")
     assert server.calls() == [
+        ("POST", BROCADE_PORT, "<switchport></switchport>"),
+        ("PUT", SW + "/mode", "<mode><vlan-mode>trunk</vlan-mode></mode>"),
         ("PUT", SW + "/trunk/allowed/vlan", "<vlan><none>true</none></vlan>"),
         ("GET", SW + "/trunk", ""),
         ("DELETE", SW + "/trunk/native-vlan", ""),

@@ -152,6 +152,9 @@ class PexpectConsole:
             dimensions=(200, 512),
             echo=False,
         )
+        # pexpect sleeps 50 ms before every send by default: a command's worth of latency
+        # added to each line; every send here follows the switch's prompt anyway.
+        child.delaybeforesend = None
         console = cls(child, target, prompts)
         try:
             console._login(time.monotonic() + target.timeout)
@@ -193,12 +196,14 @@ class PexpectConsole:
             elif index == 3:
                 raise SwitchConnectionError(f"{where}: cannot connect ({self._said()}).")
             elif index == 4:
-                if passwords_sent:
+                # One password per user name asked, plus ssh's own before any: a PowerConnect
+                # asks for both again after the ssh login.
+                if passwords_sent > users_sent:
                     raise SwitchError(f"{where}: authentication failed (password refused).")
                 self.child.sendline(t.password)
                 passwords_sent += 1
             elif index == 5:
-                if passwords_sent or users_sent > 1:
+                if users_sent:
                     raise SwitchError(f"{where}: authentication failed (login refused).")
                 self.child.sendline(t.username)
                 users_sent += 1

@@ -26,7 +26,8 @@ DIALECT = Dialect(
     connect_tagged=("switchport mode trunk", f"{ALLOWED} add {{vlan}}"),
     detach_tagged=(f"{ALLOWED} remove {{vlan}}",),
     detach_native=(f"{ALLOWED} remove {{old}}", *PARK_NATIVE, f"{ALLOWED} remove {{dummy}}"),
-    revert=(*PARK_NATIVE, f"{ALLOWED} remove 1-4093"),
+    # Trunk mode first: a reverted access port (the factory default) would still carry its VLAN.
+    revert=("switchport mode trunk", *PARK_NATIVE, f"{ALLOWED} remove 1-4093"),
     setup=("vlan {dummy}", "exit", "exit"),
     show_port="show interfaces switchport {port}",
     native_keys=("Trunking Mode Native VLAN",),

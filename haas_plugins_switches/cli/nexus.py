@@ -26,7 +26,13 @@ DIALECT = Dialect(
     connect_tagged=("switchport", "switchport mode trunk", f"{ALLOWED} add {{vlan}}"),
     detach_tagged=(f"{ALLOWED} remove {{vlan}}",),
     detach_native=(f"{ALLOWED} remove {{old}}", "switchport trunk native vlan {dummy}"),
-    revert=(f"{ALLOWED} none", "switchport trunk native vlan {dummy}"),
+    # Trunk mode first: a reverted access port (the factory default) would still carry its VLAN.
+    revert=(
+        "switchport",
+        "switchport mode trunk",
+        f"{ALLOWED} none",
+        "switchport trunk native vlan {dummy}",
+    ),
     show_port="show interface {port} switchport",
     native_keys=("Trunking Native Mode VLAN",),
     allowed_keys=("Trunking VLANs Allowed", "Trunking VLANs Enabled"),

@@ -46,8 +46,13 @@ DIALECT = Dialect(
     detach_tagged=(f"{ALLOWED} remove {{vlan}}",),
     detach_native=(f"{ALLOWED} remove {{old}}", *PARK_NATIVE, f"{ALLOWED} remove {{dummy}}"),
     detach_native_without_dummy=(f"{ALLOWED} remove {{old}}", "switchport trunk native vlan none"),
-    revert=(*PARK_NATIVE, f"{ALLOWED} none"),
-    revert_without_dummy=(f"{ALLOWED} none", "switchport trunk native vlan none"),
+    # Trunk mode first: a reverted access port (the factory default) would still carry its VLAN.
+    revert=("switchport mode trunk", *PARK_NATIVE, f"{ALLOWED} none"),
+    revert_without_dummy=(
+        "switchport mode trunk",
+        f"{ALLOWED} none",
+        "switchport trunk native vlan none",
+    ),
     show_port="show interfaces switchport {port}",
     native_keys=("Trunking Native Mode VLAN", "Trunking Mode Native VLAN"),
     allowed_keys=("Trunking VLANs Enabled", "Trunking Mode VLANs Enabled"),

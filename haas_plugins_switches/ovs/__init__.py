@@ -6,8 +6,9 @@ A port's VLANs are its ``tag``, ``trunks`` and ``vlan_mode`` columns:
 * a native VLAN and tagged ones: ``vlan_mode=native-untagged tag=N trunks=[T...]``;
 * only tagged VLANs: ``vlan_mode=trunk trunks=[T...]`` (OVS can, so the driver has
   ``nativeless-trunk-mode``);
-* nothing: ``vlan_mode=access tag=<dummy_vlan>`` (4095 by default: a VLAN nobody is on);
-  an OVS port with empty ``trunks`` would carry every VLAN.
+* nothing: ``vlan_mode=trunk trunks=[<dummy_vlan>]`` (4095 by default, a VLAN no host can
+  tag): untagged frames are dropped. An OVS port with empty ``trunks`` would carry every
+  VLAN, and parking ports as access ports of one dummy VLAN would join them to each other.
 
 Each change reads the port (one ``ovs-vsctl list``) and writes all three columns in one
 ``ovs-vsctl set`` transaction, so no half-made state is ever visible.
@@ -39,7 +40,7 @@ class OvsInfo(DriverInfo):
     #: ovsdb remote, e.g. ``unix:/run/openvswitch/db.sock`` or ``tcp:127.0.0.1:6640``.
     ovsdb: str = Field(pattern=r"^(unix:/\S+|tcp:[0-9A-Za-z.:\[\]-]+:\d+|ssl:\S+)$")
     bridge: str = Field(pattern=rf"^(?:{PORT_NAME.pattern})$")
-    #: The access VLAN of a port that carries no network.
+    #: The only VLAN a port that carries no network trunks (untagged frames are dropped).
     dummy_vlan: int = Field(default=4095, ge=1, le=4095)
     #: Seconds ``ovs-vsctl`` may take (it waits until ovs-vswitchd applied a change).
     timeout: float = Field(default=10.0, gt=0, le=600)
@@ -114,7 +115,7 @@ class OvsSession(SwitchSession):
 
     def _write(self, port: str, native: int | None, tagged: list[int]) -> None:
         if native is None and not tagged:
-            columns = [f"tag={self.info.dummy_vlan}", "trunks=[]", "vlan_mode=access"]
+            columns = ["tag=[]", f"trunks=[{self.info.dummy_vlan}]", "vlan_mode=trunk"]
         elif not tagged:
             columns = [f"tag={native}", "trunks=[]", "vlan_mode=access"]
         else:
@@ -155,7 +156,7 @@ class OvsSession(SwitchSession):
         native = row["tag"]
         if row["vlan_mode"] == "trunk" or native == self.info.dummy_vlan:
             native = None
-        return native, [v for v in row["trunks"] if v != native]
+        return native, [v for v in row["trunks"] if v not in (native, self.info.dummy_vlan)]
 
 
 class OvsDriver(SwitchDriver):

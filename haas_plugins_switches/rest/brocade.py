@@ -65,6 +65,9 @@ class BrocadeSession(SwitchSession):
             self._allowed(port, f"<add>{change.vlan}</add>")
 
     def revert_port(self, port: str) -> None:
+        # A trunk allowing nothing without a native VLAN carries nothing; an access port
+        # (a factory default) would still carry its VLAN, and refuses an allowed list.
+        self._trunk_mode(port)
         self._allowed(port, "<none>true</none>")
         if self._read(port)[0] is not None:
             self.client.request("DELETE", self._path(port, "trunk/native-vlan"), ok=(404,))
