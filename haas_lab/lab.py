@@ -223,7 +223,7 @@ class Lab:
             }
         return {
             "type": "ovs",
-            "bridge": self.fabric.bridge(s),
+            "ovs_bridge": self.fabric.bridge(s),
             "ovsdb": f"unix:{self.fabric.db_sock}",
         }
 

@@ -28,7 +28,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "nexus": {**CLI_SWITCH, "dummy_vlan": 4000, "protocol": "telnet", "save_config": False},
     "brocade": {**CLI_SWITCH, "interface_type": "TenGigabitEthernet"},
     "dellnos9": {**CLI_SWITCH, "interface_type": "TenGigabitEthernet"},
-    "ovs": {"ovsdb": "unix:/run/openvswitch/db.sock", "bridge": "br0"},
+    "ovs": {"ovsdb": "unix:/run/openvswitch/db.sock", "ovs_bridge": "br0"},
 }
 PORTS = {
     "powerconnect55xx": ("gi1/0/1", "Ethernet1/1"),
@@ -82,7 +82,7 @@ def test_register_by_hil_type_url_with_the_password_encrypted(api: Api, driver: 
         ("nexus", {"vendor_mode": "x"}, "vendor_mode"),
         ("brocade", {"interface_type": None}, "interface_type"),
         ("dellnos9", {"interface_type": "Ethernet"}, "interface_type"),
-        ("ovs", {"bridge": "br 0"}, "bridge"),
+        ("ovs", {"ovs_bridge": "br 0"}, "ovs_bridge"),
     ],
 )
 def test_bad_driver_info_is_refused_naming_the_field(

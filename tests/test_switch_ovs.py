@@ -37,7 +37,7 @@ def ovs(tmp_path: Path) -> Iterator[OvsSwitch]:
 
 
 def ovs_driver(ovs: OvsSwitch, **fields: Any) -> OvsDriver:
-    info = {"ovsdb": ovs.ovsdb, "bridge": "br-haas", **fields}
+    info = {"ovsdb": ovs.ovsdb, "ovs_bridge": "br-haas", **fields}
     return OvsDriver(OvsDriver.Info.model_validate(info), switch_id=1, label="ovs1", database=None)
 
 
@@ -77,7 +77,7 @@ def test_only_the_switchs_own_bridge_is_touched(ovs: OvsSwitch) -> None:
 
 def test_a_missing_bridge_or_database_fails_the_login(ovs: OvsSwitch, tmp_path: Path) -> None:
     with pytest.raises(SwitchError, match="br-none"):
-        ovs_driver(ovs, bridge="br-none").open_session()
+        ovs_driver(ovs, ovs_bridge="br-none").open_session()
     with pytest.raises(SwitchConnectionError):
         ovs_driver(ovs, ovsdb=f"unix:{tmp_path}/nothing.sock", timeout=1).open_session()
 
@@ -88,7 +88,7 @@ def test_port_names_and_fields() -> None:
         with pytest.raises(BadArgumentError, match="ovs switch"):
             OvsDriver.validate_port_name(bad)
     with pytest.raises(ValueError, match="ovsdb"):
-        OvsDriver.Info.model_validate({"ovsdb": "/run/db.sock", "bridge": "br0"})
+        OvsDriver.Info.model_validate({"ovsdb": "/run/db.sock", "ovs_bridge": "br0"})
 
 
 # ------------------------------------------------------------------ through the agent
@@ -123,7 +123,7 @@ def test_the_agent_applies_api_actions_through_the_ovs_driver(api: Api, ovs: Ovs
         return resp
 
     assert_empty_ok(
-        api.put("/v0/switch/ovs1", {"type": "ovs", "ovsdb": ovs.ovsdb, "bridge": "br-haas"})
+        api.put("/v0/switch/ovs1", {"type": "ovs", "ovsdb": ovs.ovsdb, "ovs_bridge": "br-haas"})
     )
     assert api.put("/v0/switch/ovs1/port/gi1%2F0%2F1").status_int == 400
     for i, port in enumerate(PORTS[:2], start=1):
@@ -166,7 +166,7 @@ def test_the_agent_applies_api_actions_through_the_ovs_driver(api: Api, ovs: Ovs
 
 def test_an_ovs_refusal_ends_the_action_in_error_with_its_words(api: Api, ovs: OvsSwitch) -> None:
     assert_empty_ok(
-        api.put("/v0/switch/ovs1", {"type": "ovs", "ovsdb": ovs.ovsdb, "bridge": "br-haas"})
+        api.put("/v0/switch/ovs1", {"type": "ovs", "ovsdb": ovs.ovsdb, "ovs_bridge": "br-haas"})
     )
     # Registered in haas, but not on the bridge: the switch itself says no.
     assert_empty_ok(api.put("/v0/switch/ovs1/port/p9"))

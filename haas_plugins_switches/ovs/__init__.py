@@ -39,7 +39,7 @@ _UNREACHABLE = re.compile(r"database connection failed|Connection refused|No suc
 class OvsInfo(DriverInfo):
     #: ovsdb remote, e.g. ``unix:/run/openvswitch/db.sock`` or ``tcp:127.0.0.1:6640``.
     ovsdb: str = Field(pattern=r"^(unix:/\S+|tcp:[0-9A-Za-z.:\[\]-]+:\d+|ssl:\S+)$")
-    bridge: str = Field(pattern=rf"^(?:{PORT_NAME.pattern})$")
+    ovs_bridge: str = Field(pattern=rf"^(?:{PORT_NAME.pattern})$")
     #: The only VLAN a port that carries no network trunks (untagged frames are dropped).
     dummy_vlan: int = Field(default=4095, ge=1, le=4095)
     #: Seconds ``ovs-vsctl`` may take (it waits until ovs-vswitchd applied a change).
@@ -98,7 +98,7 @@ class OvsSession(SwitchSession):
         return result
 
     def bridge_ports(self) -> set[str]:
-        return set(self.vsctl("list-ports", self.info.bridge).split())
+        return set(self.vsctl("list-ports", self.info.ovs_bridge).split())
 
     def _check(self, port: str) -> None:
         """Only ports of the switch's own bridge are touched."""
@@ -106,7 +106,7 @@ class OvsSession(SwitchSession):
             self.known_ports = self.bridge_ports()
             if port not in self.known_ports:
                 raise SwitchError(
-                    f"Switch {self.driver.label}: no port {port} on bridge {self.info.bridge}."
+                    f"Switch {self.driver.label}: no port {port} on bridge {self.info.ovs_bridge}."
                 )
 
     def _state(self, port: str) -> tuple[int | None, list[int]]:
