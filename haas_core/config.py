@@ -78,6 +78,13 @@ AGENT_OPTS = [
         help="How often the agent looks for new work on SQLite (PostgreSQL wakes it at once).",
     ),
     cfg.FloatOpt(
+        "busy_poll_interval_seconds",
+        default=0.05,
+        min=0.01,
+        help="On SQLite, how often the agent looks for work while it has switches in hand "
+        "(a worker waiting with an open session learns of new work no later than this).",
+    ),
+    cfg.FloatOpt(
         "fallback_poll_seconds",
         default=2.0,
         min=0.1,

@@ -9,7 +9,7 @@ agent's switches are taken over once its leases run out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
 
@@ -55,18 +55,34 @@ def find_work(
 
 
 def claim(database: Database, switch_id: int, agent: str, lease: float) -> bool:
+    return bool(claim_many(database, [switch_id], agent, lease))
+
+
+def claim_many(
+    database: Database, switch_ids: Sequence[int], agent: str, lease: float
+) -> list[int]:
+    """Claim those of ``switch_ids`` that are free (or whose lease expired), in one
+    transaction: a dispatch that finds many switches with work takes the write lock once,
+    not once a switch (on SQLite each wait behind the API's writes delayed a switch's
+    start). Returns the claimed ids, in the order given."""
+    if not switch_ids:
+        return []
     now = m.utcnow()
     with database.session() as db, db.begin():
-        row = db.scalars(
-            select(m.Switch)
-            .where(m.Switch.id == switch_id, _free_or_expired(now))
-            .with_for_update(skip_locked=True)
-        ).first()
-        if row is None:
-            return False
-        row.claimed_by = agent
-        row.claim_expires = now + dt.timedelta(seconds=lease)
-        return True
+        free = set(
+            db.scalars(
+                select(m.Switch.id)
+                .where(m.Switch.id.in_(list(switch_ids)), _free_or_expired(now))
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if free:
+            db.execute(
+                update(m.Switch)
+                .where(m.Switch.id.in_(free))
+                .values(claimed_by=agent, claim_expires=now + dt.timedelta(seconds=lease))
+            )
+    return [switch_id for switch_id in switch_ids if switch_id in free]
 
 
 def renew(database: Database, switch_id: int, agent: str, lease: float) -> bool:

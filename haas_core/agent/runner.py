@@ -33,7 +33,10 @@ class Agent:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(self.opts.workers, thread_name_prefix="agent")
         self._waiter = make_waiter(
-            services.db, self.opts.poll_interval_seconds, self.opts.fallback_poll_seconds
+            services.db,
+            self.opts.poll_interval_seconds,
+            self.opts.fallback_poll_seconds,
+            self.opts.busy_poll_interval_seconds,
         )
 
     def stop(self, *_: Any) -> None:
@@ -60,7 +63,9 @@ class Agent:
                     self.dispatch()
                 except Exception:
                     LOG.exception("agent %s: looking for work failed", self.id)
-                self._waiter.wait()
+                with self._lock:
+                    busy = bool(self._busy)
+                self._waiter.wait(busy)
                 # On PostgreSQL every queued action notifies: while they stream in, one
                 # look per gap serves them all instead of one query each.
                 rest = looked + gap - time.monotonic()
@@ -93,14 +98,13 @@ class Agent:
                 waiting.pop(switch_id).resume()
         for spare in list(waiting.values())[: max(0, len(others) - idle)]:
             spare.leave()  # its worker is wanted for another switch
-        for switch_id in others:
-            if idle <= 0 or self.stopping.is_set():
-                break
-            if not claims.claim(self.services.db, switch_id, self.id, self.opts.lease_seconds):
-                continue  # another agent holds it
+        if self.stopping.is_set() or idle <= 0:
+            return
+        for switch_id in claims.claim_many(
+            self.services.db, others[:idle], self.id, self.opts.lease_seconds
+        ):  # the others are held by another agent
             with self._lock:
                 self._busy.add(switch_id)
-            idle -= 1
             self._pool.submit(self._work, switch_id)
 
     def _work(self, switch_id: int) -> None:

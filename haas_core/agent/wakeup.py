@@ -19,17 +19,19 @@ LOG = logging.getLogger(__name__)
 
 
 class Waiter:
-    """Sleeps up to ``interval`` seconds or until woken."""
+    """Sleeps up to ``interval`` seconds (``busy_interval`` while the agent has switches in
+    hand: work for them then waits no longer than that) or until woken."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, busy_interval: float | None = None) -> None:
         self.interval = interval
+        self.busy_interval = min(interval, busy_interval if busy_interval else interval)
         self._event = threading.Event()
 
     def wake(self) -> None:
         self._event.set()
 
-    def wait(self) -> None:
-        self._event.wait(self.interval)
+    def wait(self, busy: bool = False) -> None:
+        self._event.wait(self.busy_interval if busy else self.interval)
         self._event.clear()
 
     def close(self) -> None:
@@ -60,7 +62,7 @@ class PgNotifyWaiter(Waiter):
             if not self._closed:
                 os.write(self._pipe_w, b"x")
 
-    def wait(self) -> None:
+    def wait(self, busy: bool = False) -> None:
         readable, _, _ = select.select([self._conn, self._pipe_r], [], [], self.interval)
         if self._pipe_r in readable:
             os.read(self._pipe_r, 4096)
@@ -76,7 +78,9 @@ class PgNotifyWaiter(Waiter):
             os.close(self._pipe_w)
 
 
-def make_waiter(database: Database, poll: float, fallback_poll: float) -> Waiter:
+def make_waiter(
+    database: Database, poll: float, fallback_poll: float, busy_poll: float | None = None
+) -> Waiter:
     if database.engine.dialect.name == "postgresql":
-        return PgNotifyWaiter(database, fallback_poll)
-    return Waiter(poll)
+        return PgNotifyWaiter(database, fallback_poll)  # notifications: no busy polling
+    return Waiter(poll, busy_poll)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -60,6 +60,13 @@ class SwitchWorker:
         #: Why the last login failed; fails the rest of the batch in hand at once.
         self.login_failure: str | None = None
         self._calls = ThreadPoolExecutor(1, thread_name_prefix=f"switch{switch_id}")
+        #: Outcomes are written by a thread of their own while the switch goes on with the
+        #: next action of the batch: under write contention (SQLite's single writer behind
+        #: a stream of API requests) waiting for each write stalled the switch between
+        #: changes. They are all written before the worker looks for work again or lets
+        #: its claim go, so no action is ever seen PENDING after it was applied.
+        self._recorder = ThreadPoolExecutor(1, thread_name_prefix=f"record{switch_id}")
+        self._unwritten: list[Future[None]] = []
         self._renewed = time.monotonic()
 
     # ------------------------------------------------------------ the batch
@@ -67,6 +74,7 @@ class SwitchWorker:
     def run(self) -> None:
         try:
             while True:
+                self._write_outcomes()
                 # Registered before looking, so that work queued after the look is announced.
                 idle = self._idle_session()
                 try:
@@ -90,9 +98,13 @@ class SwitchWorker:
                 if self.agent.stopping.is_set():
                     return  # SIGTERM: the batch in hand is done
         finally:
-            self._close_session()
-            self._calls.shutdown(wait=False)
-            claims.release(self.services.db, self.switch_id, self.agent.id)
+            try:
+                self._write_outcomes()
+            finally:
+                self._recorder.shutdown(wait=True)
+                self._close_session()
+                self._calls.shutdown(wait=False)
+                claims.release(self.services.db, self.switch_id, self.agent.id)
 
     def _idle_session(self) -> IdleSession | None:
         """While a session is open, wait a little for more work before closing it: the
@@ -144,6 +156,15 @@ class SwitchWorker:
             self._call(session.revert_port, job.port)
 
     def _finish(self, job: Job, error: str | None, seconds: float) -> None:
+        self._unwritten.append(self._recorder.submit(self._record, job, error, seconds))
+
+    def _write_outcomes(self) -> None:
+        """Wait until every outcome handed to the recorder is in the database."""
+        unwritten, self._unwritten = self._unwritten, []
+        for future in unwritten:
+            future.result()  # a database failure ends the worker, as it did inline
+
+    def _record(self, job: Job, error: str | None, seconds: float) -> None:
         with self.services.db.session() as db, db.begin():
             shown = record_done(db, job) if error is None else record_error(db, job, error)
         LOG.info(
