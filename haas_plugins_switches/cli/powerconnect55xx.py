@@ -14,15 +14,13 @@ from pydantic import Field, field_validator
 from haas_core.drivers import SwitchDriver
 from haas_core.hookspecs import hookimpl
 from haas_plugins_switches.cli.console import Prompts
+from haas_plugins_switches.cli.dell import ALLOWED, DELL_DIALECT, PARK_NATIVE
 from haas_plugins_switches.cli.engine import (
     CliSwitchDriver,
     CliSwitchInfo,
     Dialect,
     _vlan_number,
 )
-
-ALLOWED = "switchport trunk allowed vlan"
-PARK_NATIVE = (f"{ALLOWED} add {{dummy}}", "switchport trunk native vlan {dummy}")
 
 
 class PowerConnectInfo(CliSwitchInfo):
@@ -33,18 +31,8 @@ class PowerConnectInfo(CliSwitchInfo):
 
 
 DIALECT = Dialect(
+    **DELL_DIALECT,
     prompts=Prompts(disable_paging="terminal datadump"),
-    configure="configure",
-    interface="interface {port}",
-    leave=("exit", "exit"),
-    connect_native=(
-        "switchport mode trunk",
-        f"{ALLOWED} add {{vlan}}",
-        "switchport trunk native vlan {vlan}",
-    ),
-    connect_tagged=("switchport mode trunk", f"{ALLOWED} add {{vlan}}"),
-    detach_tagged=(f"{ALLOWED} remove {{vlan}}",),
-    detach_native=(f"{ALLOWED} remove {{old}}", *PARK_NATIVE, f"{ALLOWED} remove {{dummy}}"),
     detach_native_without_dummy=(f"{ALLOWED} remove {{old}}", "switchport trunk native vlan none"),
     # Trunk mode first: a reverted access port (the factory default) would still carry its VLAN.
     revert=("switchport mode trunk", *PARK_NATIVE, f"{ALLOWED} none"),
@@ -53,10 +41,8 @@ DIALECT = Dialect(
         f"{ALLOWED} none",
         "switchport trunk native vlan none",
     ),
-    show_port="show interfaces switchport {port}",
     native_keys=("Trunking Native Mode VLAN", "Trunking Mode Native VLAN"),
     allowed_keys=("Trunking VLANs Enabled", "Trunking Mode VLANs Enabled"),
-    save_confirm=(r"\([Yy]/[Nn]\)[^\n]*", "y"),
     save_done=r"Copy succeeded|Configuration Saved",
 )
 
