@@ -26,6 +26,7 @@ from tests.conftest import USERS, MakeServices, seed_users
 from tests.support.agent import agent_thread, wait_for_action
 from tests.support.app import Api, make_conf
 from tests.support.assertions import assert_empty_ok, assert_error, assert_json
+from tests.support.world import attach, network_row, nic_row
 
 OBM = {"type": "mock", "host": "bmc", "user": "root", "password": "pw"}
 SWITCH = {"type": "mock", "hostname": "sw", "username": "sw-admin", "password": "sw-pw"}
@@ -157,34 +158,12 @@ def apply(api: Api, agent_services: Services, *status_ids: str) -> list[dict[str
         return [wait_for_action(api, sid) for sid in status_ids]
 
 
-def _db_nic(db: Any, node: str, nic: str) -> m.Nic:
-    return db.scalars(
-        select(m.Nic)
-        .join(m.Node, m.Node.id == m.Nic.owner_id)
-        .where(m.Node.label == node, m.Nic.label == nic)
-    ).one()
-
-
-def _db_network(db: Any, label: str) -> m.Network:
-    return db.scalars(select(m.Network).where(m.Network.label == label)).one()
-
-
-def db_attach(api: Api, node: str, nic: str, network: str, channel: str) -> None:
-    """An attachment written directly, as the agent records one."""
-    with api.services.db.session() as db, db.begin():
-        db.add(
-            m.NetworkAttachment(
-                nic=_db_nic(db, node, nic), network=_db_network(db, network), channel=channel
-            )
-        )
-
-
 def db_detach(api: Api, node: str, nic: str, network: str) -> None:
     with api.services.db.session() as db, db.begin():
         db.execute(
             delete(m.NetworkAttachment).where(
-                m.NetworkAttachment.nic_id == _db_nic(db, node, nic).id,
-                m.NetworkAttachment.network_id == _db_network(db, network).id,
+                m.NetworkAttachment.nic_id == nic_row(db, node, nic).id,
+                m.NetworkAttachment.network_id == network_row(db, network).id,
             )
         )
 
@@ -198,7 +177,7 @@ def db_pending_action(api: Api, node: str, nic: str) -> str:
                 uuid=status_id,
                 type="modify_port",
                 status="PENDING",
-                nic=_db_nic(db, node, nic),
+                nic=nic_row(db, node, nic),
                 node_label=node,
                 nic_label=nic,
                 channel="vlan/native",
@@ -288,8 +267,8 @@ def test_connect_network_checks_run_in_the_spec_order_and_a_refused_request_queu
     a, b = net_id(api, "netA"), net_id(api, "netB")
     # Later checks fail as well: a pending action, netA already on the NIC, channel vlan/<b>
     # taken by netB, vlan/<b> illegal for netA, and no native network for a tagged one.
-    db_attach(api, "n1", "eth0", "netA", f"vlan/{a}")
-    db_attach(api, "n1", "eth0", "netB", f"vlan/{b}")
+    attach(api, "n1", "eth0", "netA", f"vlan/{a}")
+    attach(api, "n1", "eth0", "netB", f"vlan/{b}")
     pending = db_pending_action(api, "n1", "eth0")
     queued = action_count(api)
 
@@ -505,8 +484,8 @@ def test_detach_network_the_switch_driver_refuses_is_blocked_and_queues_nothing(
     own(api, "p1", "n1")
     create_network(api, "native", PUBLIC)
     create_network(api, "tagged", PUBLIC)
-    db_attach(api, "n1", "eth0", "native", "vlan/native")
-    db_attach(api, "n1", "eth0", "tagged", f"vlan/{net_id(api, 'tagged')}")
+    attach(api, "n1", "eth0", "native", "vlan/native")
+    attach(api, "n1", "eth0", "tagged", f"vlan/{net_id(api, 'tagged')}")
     msg = assert_error(detach(api, "native"), 409, "BlockedError")
     assert "detach the tagged networks first" in msg
     assert action_count(api) == 0
