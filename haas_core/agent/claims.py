@@ -54,10 +54,6 @@ def find_work(
     return [sid for sid in found if sid is not None and sid not in exclude], None in found
 
 
-def claim(database: Database, switch_id: int, agent: str, lease: float) -> bool:
-    return bool(claim_many(database, [switch_id], agent, lease))
-
-
 def claim_many(
     database: Database, switch_ids: Sequence[int], agent: str, lease: float
 ) -> list[int]:
