@@ -61,7 +61,16 @@ _NIC_QUERY = (
     )
     .join(m.Nic.owner)
     .outerjoin(m.Network, m.Network.label == bindparam("network"))
-    .where(m.Node.label == bindparam("node"), m.Nic.label == bindparam("nic"))
+    # The node's id as a scalar subquery, not only the join's label test: the NIC is then
+    # found through its (owner_id, label) key, whatever the planner's statistics say.
+    # Given only the two labels, PostgreSQL with stale statistics (a table that grew since
+    # its last ANALYZE) scanned every NIC named eth0: 3 ms per request at 1,000 nodes.
+    .where(
+        m.Nic.owner_id
+        == select(m.Node.id).where(m.Node.label == bindparam("node")).scalar_subquery(),
+        m.Node.label == bindparam("node"),
+        m.Nic.label == bindparam("nic"),
+    )
     .options(
         contains_eager(m.Nic.owner).joinedload(m.Node.project),
         joinedload(m.Nic.port).joinedload(m.Port.owner),
