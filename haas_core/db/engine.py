@@ -5,6 +5,13 @@ write transactions: a deferred transaction that reads and then writes can
 fail at once when another writer committed in between, while an immediate
 one waits its turn. Read-only requests keep plain deferred transactions.
 
+Writers also queue on a lock file beside the database (``flock``, shared by every
+process), taken just before ``BEGIN IMMEDIATE`` and released after the commit or
+rollback. SQLite's own busy handler polls with sleeps growing to 100 ms, so under a
+steady stream of writes (the API queueing actions while the network agent records
+outcomes) a waiting writer could miss many free moments and wait a second or more; a
+blocked ``flock`` wakes the moment the lock is free.
+
 On PostgreSQL a pooled connection is pinged before use only when it sat idle for
 a while: one in constant use is known to be alive, and pinging it on every
 checkout cost a round trip per request (and several per networking action).
@@ -12,6 +19,9 @@ checkout cost a round trip per request (and several per networking action).
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
 import time
 from typing import Any
 
@@ -22,6 +32,53 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: A PostgreSQL connection idle longer than this is pinged before use.
 PING_AFTER_IDLE_SECONDS = 1.0
+
+
+class _QueuedWriterConnection(sqlite3.Connection):
+    """A sqlite3 connection whose write transactions take turns on a lock file."""
+
+    def __init__(self, database: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        name = os.fspath(database)
+        self._queue_path = None if name in ("", ":memory:") else f"{name}-write-queue"
+        self._queue_fd = -1
+        self._queued = False
+
+    def enter_write_queue(self) -> None:
+        if self._queue_path is None or self._queued:
+            return
+        if self._queue_fd < 0:
+            self._queue_fd = os.open(
+                self._queue_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+            )
+        fcntl.flock(self._queue_fd, fcntl.LOCK_EX)  # releases the GIL while it waits
+        self._queued = True
+
+    def leave_write_queue(self) -> None:
+        if self._queued:
+            self._queued = False
+            fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.leave_write_queue()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.leave_write_queue()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.leave_write_queue()
+            if self._queue_fd >= 0:
+                os.close(self._queue_fd)
+                self._queue_fd = -1
 
 
 def normalize_url(url: str) -> URL:
@@ -36,7 +93,14 @@ def normalize_url(url: str) -> URL:
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            parsed,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": 30,
+                "factory": _QueuedWriterConnection,
+            },
+        )
         _prepare_sqlite(engine)
         return engine
     engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size)
@@ -76,8 +140,16 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        write = conn.get_execution_options().get("haas_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not conn.get_execution_options().get("haas_write", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi_conn = conn.connection.dbapi_connection
+        dbapi_conn.enter_write_queue()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_conn.leave_write_queue()
+            raise
 
 
 class Database:
