@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from haas_core.agent import claims
+from haas_core.agent.recorder import OutcomeRecorder
 from haas_core.agent.wakeup import make_waiter
 from haas_core.agent.worker import SwitchWorker
 from haas_core.services import Services
@@ -32,6 +33,7 @@ class Agent:
         self._idle_sessions: dict[int, IdleSession] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(self.opts.workers, thread_name_prefix="agent")
+        self.recorder = OutcomeRecorder(services.db)
         self._waiter = make_waiter(
             services.db,
             self.opts.poll_interval_seconds,
@@ -73,6 +75,7 @@ class Agent:
                     self.stopping.wait(rest)
         finally:
             self._pool.shutdown(wait=True)
+            self.recorder.close()
             self._waiter.close()
             LOG.info("agent %s stopped", self.id)
 

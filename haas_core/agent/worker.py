@@ -18,6 +18,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from haas_core.agent import claims
 from haas_core.agent.apply import Job, pending_jobs, record_done, record_error
@@ -60,12 +61,11 @@ class SwitchWorker:
         #: Why the last login failed; fails the rest of the batch in hand at once.
         self.login_failure: str | None = None
         self._calls = ThreadPoolExecutor(1, thread_name_prefix=f"switch{switch_id}")
-        #: Outcomes are written by a thread of their own while the switch goes on with the
-        #: next action of the batch: under write contention (SQLite's single writer behind
-        #: a stream of API requests) waiting for each write stalled the switch between
+        #: Outcomes go to the agent's recorder while the switch goes on with the next
+        #: action of the batch: under write contention (SQLite's single writer behind a
+        #: stream of API requests) waiting for each write stalled the switch between
         #: changes. They are all written before the worker looks for work again or lets
         #: its claim go, so no action is ever seen PENDING after it was applied.
-        self._recorder = ThreadPoolExecutor(1, thread_name_prefix=f"record{switch_id}")
         self._unwritten: list[Future[None]] = []
         self._renewed = time.monotonic()
 
@@ -101,7 +101,6 @@ class SwitchWorker:
             try:
                 self._write_outcomes()
             finally:
-                self._recorder.shutdown(wait=True)
                 self._close_session()
                 self._calls.shutdown(wait=False)
                 claims.release(self.services.db, self.switch_id, self.agent.id)
@@ -156,28 +155,29 @@ class SwitchWorker:
             self._call(session.revert_port, job.port)
 
     def _finish(self, job: Job, error: str | None, seconds: float) -> None:
-        self._unwritten.append(self._recorder.submit(self._record, job, error, seconds))
+        def write(db: Session) -> dict[str, Any] | None:
+            return record_done(db, job) if error is None else record_error(db, job, error)
+
+        def then(shown: dict[str, Any] | None) -> None:
+            LOG.info(
+                "action %s switch=%s port=%s %s in %.0f ms%s",
+                job.uuid,
+                self.label,
+                job.port,
+                "DONE" if error is None else "ERROR",
+                seconds * 1000,
+                f": {error}" if error else "",
+            )
+            if shown is not None:
+                self.agent.announce(shown)
+
+        self._unwritten.append(self.agent.recorder.submit(write, then))
 
     def _write_outcomes(self) -> None:
         """Wait until every outcome handed to the recorder is in the database."""
         unwritten, self._unwritten = self._unwritten, []
         for future in unwritten:
             future.result()  # a database failure ends the worker, as it did inline
-
-    def _record(self, job: Job, error: str | None, seconds: float) -> None:
-        with self.services.db.session() as db, db.begin():
-            shown = record_done(db, job) if error is None else record_error(db, job, error)
-        LOG.info(
-            "action %s switch=%s port=%s %s in %.0f ms%s",
-            job.uuid,
-            self.label,
-            job.port,
-            "DONE" if error is None else "ERROR",
-            seconds * 1000,
-            f": {error}" if error else "",
-        )
-        if shown is not None:
-            self.agent.announce(shown)
 
     # ------------------------------------------------------------ the session
 
