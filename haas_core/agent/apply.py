@@ -3,6 +3,7 @@ and record the outcome (DONE with the attachments it implies, or ERROR)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -28,7 +29,11 @@ class Job:
     problem: str | None
 
 
-def pending_jobs(db: Session, switch_id: int, limit: int) -> list[Job]:
+def pending_jobs(
+    db: Session, switch_id: int, limit: int, applied: Collection[int] = ()
+) -> list[Job]:
+    """Up to ``limit`` PENDING actions of the switch, oldest first, leaving out
+    ``applied``: those whose outcomes are on their way to the database."""
     # One query for the batch, port, NIC and network joined; columns, not ORM objects:
     # while actions trickle in, a worker runs this about twice per action.
     action, port, nic, net = m.NetworkingAction, m.Port, m.Nic, m.Network
@@ -55,9 +60,9 @@ def pending_jobs(db: Session, switch_id: int, limit: int) -> list[Job]:
         .outerjoin(net, net.id == action.new_network_id)
         .where(action.switch_id == switch_id, action.status == PENDING)
         .order_by(action.id)
-        .limit(limit)
+        .limit(limit + len(applied))
     )
-    return [_job(row, switch_id) for row in rows]
+    return [_job(row, switch_id) for row in rows if row.id not in applied][:limit]
 
 
 def _job(row: Row[*tuple[Any, ...]], switch_id: int) -> Job:

@@ -6,6 +6,11 @@ database, as on SQLite behind a stream of API requests) are written together in 
 next one: one commit for all switches instead of one per action. When a shared
 transaction fails, each of its outcomes is written again alone, so one bad outcome
 fails only its own worker.
+
+SQLite takes one writer at a time, so one thread writes. PostgreSQL takes many, and
+a single thread paying each statement's round trip in turn fell behind the switches
+(outcomes committed up to 300 ms after the change), so there several threads write,
+each taking whatever has queued up when it is free.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ LOG = logging.getLogger(__name__)
 
 #: Most outcomes in one transaction: keeps a transaction (and its write lock) short.
 MAX_PER_TRANSACTION = 200
+#: Writing threads on a database that takes concurrent writers (PostgreSQL).
+CONCURRENT_WRITERS = 4
 
 
 @dataclass
@@ -41,8 +48,13 @@ class OutcomeRecorder:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._queue: queue.SimpleQueue[Outcome | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
-        self._thread.start()
+        writers = 1 if db.engine.dialect.name == "sqlite" else CONCURRENT_WRITERS
+        self._threads = [
+            threading.Thread(target=self._run, name=f"recorder{k}", daemon=True)
+            for k in range(writers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, write: Callable[[Session], Any], then: Callable[[Any], None]) -> Future[None]:
         """Queue an outcome; the future ends when it is committed (or failed)."""
@@ -51,9 +63,11 @@ class OutcomeRecorder:
         return outcome.done
 
     def close(self) -> None:
-        """Write what is queued, then stop the thread."""
-        self._queue.put(None)
-        self._thread.join()
+        """Write what is queued, then stop the threads."""
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
 
     def _run(self) -> None:
         while True:

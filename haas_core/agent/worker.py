@@ -62,11 +62,13 @@ class SwitchWorker:
         self.login_failure: str | None = None
         self._calls = ThreadPoolExecutor(1, thread_name_prefix=f"switch{switch_id}")
         #: Outcomes go to the agent's recorder while the switch goes on with the next
-        #: action of the batch: under write contention (SQLite's single writer behind a
-        #: stream of API requests) waiting for each write stalled the switch between
-        #: changes. They are all written before the worker looks for work again or lets
-        #: its claim go, so no action is ever seen PENDING after it was applied.
-        self._unwritten: list[Future[None]] = []
+        #: action: under write contention (SQLite's single writer behind a stream of API
+        #: requests) waiting for each write stalled the switch between changes, and
+        #: waiting for a batch's outcomes before looking again cost 50-100 ms per batch.
+        #: Looks leave out the actions whose outcomes are still on their way (they are
+        #: PENDING in the database but applied), and all are written before the worker
+        #: lets its claim go, so no other agent ever sees an applied action PENDING.
+        self._unwritten: dict[int, Future[None]] = {}
         self._renewed = time.monotonic()
 
     # ------------------------------------------------------------ the batch
@@ -74,12 +76,14 @@ class SwitchWorker:
     def run(self) -> None:
         try:
             while True:
-                self._write_outcomes()
+                self._forget_written()
                 # Registered before looking, so that work queued after the look is announced.
                 idle = self._idle_session()
                 try:
                     with self.services.db.session(write=False) as db:
-                        jobs = pending_jobs(db, self.switch_id, self.opts.batch_size)
+                        jobs = pending_jobs(
+                            db, self.switch_id, self.opts.batch_size, self._unwritten.keys()
+                        )
                         if jobs and self.driver is None:
                             self._load_driver(db)
                     if not jobs and not (idle is not None and idle.wait()):
@@ -171,13 +175,20 @@ class SwitchWorker:
             if shown is not None:
                 self.agent.announce(shown)
 
-        self._unwritten.append(self.agent.recorder.submit(write, then))
+        self._unwritten[job.id] = self.agent.recorder.submit(write, then)
+
+    def _forget_written(self) -> None:
+        """Stop tracking the outcomes already in the database."""
+        for action_id, future in list(self._unwritten.items()):
+            if future.done():
+                del self._unwritten[action_id]
+                future.result()  # a database failure ends the worker, as it did inline
 
     def _write_outcomes(self) -> None:
         """Wait until every outcome handed to the recorder is in the database."""
-        unwritten, self._unwritten = self._unwritten, []
-        for future in unwritten:
-            future.result()  # a database failure ends the worker, as it did inline
+        unwritten, self._unwritten = self._unwritten, {}
+        for future in unwritten.values():
+            future.result()
 
     # ------------------------------------------------------------ the session
 
