@@ -25,6 +25,7 @@ import webtest
 from sqlalchemy import delete, select, update
 
 from haas_core.agent import claims
+from haas_core.agent.apply import record_done
 from haas_core.agent.runner import Agent
 from haas_core.db import models as m
 from haas_core.drivers import SwitchDriver, SwitchSession
@@ -346,6 +347,33 @@ def test_two_agent_processes_apply_200_actions_on_10_switches_exactly_once(
     assert len(state) == 100  # a native and a tagged network on each of the 50 ports
     for agent in agents:
         assert stop_process(agent.proc) == 0, agent.log_tail()
+
+
+def test_actions_streaming_in_while_outcomes_are_slow_to_write_are_each_applied_once(
+    api: Api, agent_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker looks for more work before its last outcomes are written: the actions
+    still PENDING in the database but already applied must not be applied again."""
+    from haas_core.agent import worker
+
+    def slow_record_done(db: Any, job: Any) -> Any:
+        time.sleep(0.15)  # outcomes lag well behind the switch
+        return record_done(db, job)
+
+    monkeypatch.setattr(worker, "record_done", slow_record_done)
+    register_switch(api, "sw", per_change_seconds=0.01)
+    nodes = cabled_nodes(api, "sw", 12)
+    create_networks(api, "a")
+    with agent_thread(agent_services):
+        queued = []
+        for node in nodes:  # one at a time, while the earlier ones are being applied
+            queued.append(connect(api, node, "a"))
+            time.sleep(0.02)
+        wait_until_settled(api.services)
+    assert actions(api.services) == {uuid: ("DONE", None) for uuid in queued}
+    expected = Counter(expected_change(api.services, uuid) for uuid in queued)
+    assert applications(api.services) == expected, "an action was applied twice"
+    assert_switches_match_database(api.services)
 
 
 # ------------------------------------------------------------------ a dead agent, a stopped agent
