@@ -114,3 +114,19 @@ def test_in_memory_database_has_no_queue_file(tmp_path: Path) -> None:
         s.execute(text("INSERT INTO t VALUES (1)"))
     db.dispose()
     assert not list(tmp_path.iterdir())
+
+
+def test_queue_file_takes_the_database_files_mode(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    Database(f"sqlite:///{path}").dispose()
+    path.touch()
+    path.chmod(0o660)
+    old_umask = os.umask(0o007)
+    try:
+        db = Database(f"sqlite:///{path}")
+        with db.session() as s, s.begin():
+            s.execute(text("CREATE TABLE t (x INTEGER)"))
+        db.dispose()
+    finally:
+        os.umask(old_umask)
+    assert (tmp_path / "shared.db-write-queue").stat().st_mode & 0o777 == 0o660

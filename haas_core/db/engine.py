@@ -43,13 +43,19 @@ class _QueuedWriterConnection(sqlite3.Connection):
         self._queue_path = None if name in ("", ":memory:") else f"{name}-write-queue"
         self._queue_fd = -1
         self._queued = False
+        # Whoever may write the database may queue: the mode of the database file, as
+        # SQLite gives its -wal and -shm files.
+        try:
+            self._file_mode = os.stat(name).st_mode & 0o666
+        except OSError:
+            self._file_mode = 0o600
 
     def enter_write_queue(self) -> None:
         if self._queue_path is None or self._queued:
             return
         if self._queue_fd < 0:
             self._queue_fd = os.open(
-                self._queue_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+                self._queue_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, self._file_mode
             )
         fcntl.flock(self._queue_fd, fcntl.LOCK_EX)  # releases the GIL while it waits
         self._queued = True
