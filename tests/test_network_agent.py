@@ -489,7 +489,7 @@ def test_failing_switch_errors_its_actions_with_the_drivers_message_and_other_sw
 
 
 # A switch type whose ports misbehave on purpose, for failures the mock cannot simulate.
-HANG_PORT, REFUSE_PORT = "gi1/0/1", "gi1/0/3"
+HANG_PORT, REFUSE_PORT, APPLY_THEN_HANG_PORT = "gi1/0/1", "gi1/0/3", "gi1/0/5"
 REFUSAL = "Port gi1/0/3 is administratively down."
 
 
@@ -505,6 +505,8 @@ class ScriptedSession(MockSwitchSession):
         if port == REFUSE_PORT:
             raise SwitchError(REFUSAL)
         super().modify_port(port, channel, network_id)
+        if port == APPLY_THEN_HANG_PORT:  # the switch made the change, then went quiet
+            self.release.wait(WAIT)
 
 
 class ScriptedSwitchDriver(MockSwitchDriver):
@@ -576,6 +578,30 @@ def test_driver_hanging_past_the_action_timeout_errors_and_the_next_action_on_th
         "gi1/0/2",
         "gi1/0/4",
     }
+
+
+def test_change_a_switch_made_before_hanging_is_taken_back_so_switch_and_database_agree(
+    scripted: tuple[Api, Services],
+) -> None:
+    """The action times out and is ERROR, so the database records no attachment; the
+    worker reads the port back and takes away the network the switch put on it anyway."""
+    api, agent_services = scripted
+    register_switch(api, "hs", type="scripted")
+    nodes = cabled_nodes(api, "hs", 5)
+    ids = create_networks(api, "pub")
+    fine = connect(api, nodes[1], "pub")
+    hung = connect(api, nodes[4], "pub")  # on APPLY_THEN_HANG_PORT, last of the batch
+    with agent_thread(agent_services):
+        wait_until_settled(api.services)
+    assert actions(api.services) == {
+        fine: ("DONE", None),
+        hung: ("ERROR", "Switch hs did not answer within 3 s."),
+    }
+    assert {port for _, port, *_ in assert_switches_match_database(api.services)} == {"gi1/0/2"}
+    made = applications(api.services)
+    assert made[("hs", APPLY_THEN_HANG_PORT, "modify_port", "vlan/native", ids["pub"])] == 1
+    assert made[("hs", APPLY_THEN_HANG_PORT, "revert_port", None, None)] == 1
+    assert api.get(f"/v0/node/{nodes[4]}").json["nics"][0]["networks"] == {}
 
 
 def test_unreachable_switch_is_retried_then_its_batch_errors_and_other_switches_are_done(

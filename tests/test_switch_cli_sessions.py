@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -198,6 +199,41 @@ def test_a_switch_that_stops_answering_fails_the_change_within_the_timeout(
         # The session is lost: closing it does not wait on the silent switch again.
         session.close()
         assert time.monotonic() - started < 3
+    assert script.received[-1] == "switchport mode trunk"
+
+
+def test_abort_from_another_thread_ends_a_hung_change_and_kills_the_client(
+    tmp_path: Path,
+) -> None:
+    """What the agent does when a change hangs past its action timeout: nothing more may
+    reach the switch through that session."""
+    script = nexus_script(silent_after={"switchport mode trunk"})
+    with cli_server(script) as server:
+        sw = driver(NexusDriver, server, tmp_path, timeout=60.0, save_config=False)
+        session = sw.open_session()
+        client = session.console.child  # type: ignore[attr-defined]
+        failure: list[BaseException] = []
+
+        def change() -> None:
+            try:
+                session.modify_port("Ethernet1/3", "vlan/200", "200")
+            except BaseException as exc:  # noqa: BLE001 - checked below
+                failure.append(exc)
+
+        hung = threading.Thread(target=change)
+        hung.start()
+        deadline = time.monotonic() + 10
+        while script.received[-1:] != ["switchport mode trunk"]:
+            assert time.monotonic() < deadline, "the change never reached the switch"
+            time.sleep(0.02)
+        started = time.monotonic()
+        session.abort()
+        hung.join(10)
+        assert not hung.is_alive() and time.monotonic() - started < 5
+        assert failure and isinstance(failure[0], SwitchError)
+        client.wait()  # reaped: the ssh client is gone
+        assert not client.isalive()
+        session.close()  # the session is lost: closing sends nothing
     assert script.received[-1] == "switchport mode trunk"
 
 

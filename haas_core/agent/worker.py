@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from haas_core.agent import claims
 from haas_core.agent.apply import Job, pending_jobs, record_done, record_error
+from haas_core.agent.converge import converge_port, recorded_networks
 from haas_core.db import models as m
 from haas_core.drivers import SwitchDriver, SwitchSession
 from haas_core.errors import HaasError, SwitchConnectionError
@@ -69,6 +70,9 @@ class SwitchWorker:
         #: PENDING in the database but applied), and all are written before the worker
         #: lets its claim go, so no other agent ever sees an applied action PENDING.
         self._unwritten: dict[int, Future[None]] = {}
+        #: Ports whose last change failed partway or hung: what they carry is unknown
+        #: until read back (haas_core/agent/converge.py).
+        self._unsure_ports: set[str] = set()
         self._renewed = time.monotonic()
 
     # ------------------------------------------------------------ the batch
@@ -104,6 +108,7 @@ class SwitchWorker:
         finally:
             try:
                 self._write_outcomes()
+                self._converge_unsure_ports(last_chance=True)
             finally:
                 self._close_session()
                 self._calls.shutdown(wait=False)
@@ -139,6 +144,8 @@ class SwitchWorker:
     def process(self, job: Job) -> None:
         started = time.monotonic()
         error = job.problem or self.driver_problem or self.login_failure
+        if error is None and self._unsure_ports:
+            self._converge_unsure_ports()
         if error is None:
             try:
                 self._apply(job)
@@ -152,11 +159,51 @@ class SwitchWorker:
     def _apply(self, job: Job) -> None:
         assert job.port is not None
         session = self._open_session()
-        if job.type == MODIFY_PORT:
-            assert job.channel is not None
-            self._call(session.modify_port, job.port, job.channel, job.network_id)
-        else:
-            self._call(session.revert_port, job.port)
+        try:
+            if job.type == MODIFY_PORT:
+                assert job.channel is not None
+                self._call(session.modify_port, job.port, job.channel, job.network_id)
+            else:
+                self._call(session.revert_port, job.port)
+        except Exception:
+            self._unsure_ports.add(job.port)
+            raise
+
+    def _converge_unsure_ports(self, last_chance: bool = False) -> None:
+        """Read back each port whose last change failed and take it to what the database
+        records; a port that cannot be read yet is tried again before the next action."""
+        for port in sorted(self._unsure_ports):
+            try:
+                with self.services.db.session(write=False) as db:
+                    recorded = recorded_networks(db, self.switch_id, port)
+                session = self._open_session()
+                changes = self._call(converge_port, session, port, recorded)
+            except Exception as exc:  # noqa: BLE001 - the port stays unsure
+                self._close_session()
+                if last_chance:
+                    LOG.error(
+                        "switch %s port %s: cannot read it back after a failed change (%s); "
+                        "it may carry networks haas did not record: port_revert clears it",
+                        self.label,
+                        port,
+                        describe(exc),
+                    )
+                else:
+                    LOG.warning(
+                        "switch %s port %s: cannot read it back yet: %s",
+                        self.label,
+                        port,
+                        describe(exc),
+                    )
+                return
+            self._unsure_ports.discard(port)
+            if changes:
+                LOG.warning(
+                    "switch %s port %s carried what haas did not record after a failed change: %s",
+                    self.label,
+                    port,
+                    "; ".join(changes),
+                )
 
     def _finish(self, job: Job, error: str | None, seconds: float) -> None:
         def write(db: Session) -> dict[str, Any] | None:
@@ -219,7 +266,12 @@ class SwitchWorker:
         try:
             return future.result(timeout=self.opts.action_timeout_seconds)
         except FutureTimeout:
-            # The call is stuck: abandon its thread and its session.
+            # The call is stuck: drop its connection, abandon its thread and its session.
+            if self.session is not None:
+                try:
+                    self.session.abort()
+                except Exception as exc:  # noqa: BLE001 - best effort, the session is gone
+                    LOG.warning("switch %s: aborting the session failed: %s", self.label, exc)
             self._calls.shutdown(wait=False)
             self._calls = ThreadPoolExecutor(1, thread_name_prefix=f"switch{self.switch_id}")
             self.session = None

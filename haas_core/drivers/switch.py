@@ -44,6 +44,11 @@ class SwitchSession(abc.ABC):
     def close(self) -> None:  # noqa: B027 - closing is optional for stateless sessions
         """Save (when configured) and disconnect."""
 
+    def abort(self) -> None:  # noqa: B027 - sessions without a connection of their own
+        """Drop the connection at once, without saving: called from another thread when
+        a call on this session hung past the agent's action timeout, so that nothing more
+        reaches the switch through it."""
+
     def __enter__(self) -> SwitchSession:
         return self
 

@@ -9,9 +9,11 @@ confirmation questions, and turns the switch's error messages into SwitchError.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,6 +63,9 @@ class Console(Protocol):
 
     def close(self) -> None:
         """Log out."""
+
+    def abort(self) -> None:
+        """Drop the connection at once (from another thread; see SwitchSession.abort)."""
 
 
 @dataclass(frozen=True)
@@ -301,6 +306,12 @@ class PexpectConsole:
                     f"Switch {self.target.label} refused {command!r}: {line.strip()}"
                 )
         return text
+
+    def abort(self) -> None:
+        """Kill the ssh or telnet client; the thread stuck reading from it sees EOF."""
+        self.lost = self.lost or "aborted"
+        with contextlib.suppress(OSError):
+            self.child.kill(signal.SIGKILL)
 
     def close(self) -> None:
         if self.lost:

@@ -217,6 +217,9 @@ class CliSession(SwitchSession):
 
     # ------------------------------------------------------------ the end
 
+    def abort(self) -> None:
+        self.console.abort()
+
     def close(self) -> None:
         try:
             self._privileged()
