@@ -25,7 +25,7 @@ import webtest
 from sqlalchemy import delete, select, update
 
 from haas_core.agent import claims
-from haas_core.agent.apply import record_done
+from haas_core.agent.apply import record_outcomes
 from haas_core.agent.runner import Agent
 from haas_core.db import models as m
 from haas_core.drivers import SwitchDriver, SwitchSession
@@ -354,13 +354,13 @@ def test_actions_streaming_in_while_outcomes_are_slow_to_write_are_each_applied_
 ) -> None:
     """The worker looks for more work before its last outcomes are written: the actions
     still PENDING in the database but already applied must not be applied again."""
-    from haas_core.agent import worker
+    from haas_core.agent import runner
 
-    def slow_record_done(db: Any, job: Any) -> Any:
+    def slow_record_outcomes(db: Any, outcomes: Any) -> Any:
         time.sleep(0.15)  # outcomes lag well behind the switch
-        return record_done(db, job)
+        return record_outcomes(db, outcomes)
 
-    monkeypatch.setattr(worker, "record_done", slow_record_done)
+    monkeypatch.setattr(runner, "record_outcomes", slow_record_outcomes)
     register_switch(api, "sw", per_change_seconds=0.01)
     nodes = cabled_nodes(api, "sw", 12)
     create_networks(api, "a")

@@ -3,11 +3,11 @@ and record the outcome (DONE with the attachments it implies, or ERROR)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from haas_core.db import models as m
@@ -130,6 +130,53 @@ _DETACH_CHANNEL = delete(_ATTACHMENT).where(
 )
 _DETACH_ALL = delete(_ATTACHMENT).where(_ATTACHMENT.c.nic_id == bindparam("nic_id"))
 _ATTACH = insert(_ATTACHMENT)
+
+
+# Many outcomes at once (the recorder's shared transactions): one statement per kind of
+# write for the whole group instead of three per action.
+_MARK_MANY_DONE = (
+    update(_ACTION)
+    .where(_ACTION.c.id.in_(bindparam("action_ids", expanding=True)))
+    .where(_ACTION.c.status == PENDING)
+    .values(status=DONE, finished=bindparam("now"))
+    .returning(_ACTION.c.id, *_RETURNED)
+)
+_DETACH_CHANNELS = delete(_ATTACHMENT).where(
+    tuple_(_ATTACHMENT.c.nic_id, _ATTACHMENT.c.channel).in_(bindparam("pairs", expanding=True))
+)
+_DETACH_ALL_OF = delete(_ATTACHMENT).where(
+    _ATTACHMENT.c.nic_id.in_(bindparam("nic_ids", expanding=True))
+)
+
+
+def record_outcomes(
+    db: Session, outcomes: Sequence[tuple[Job, str | None]]
+) -> list[dict[str, Any] | None]:
+    """Record each ``(job, error or None)`` as :func:`record_done` or :func:`record_error`
+    would, in the caller's transaction; their results, in order. The actions must be of
+    different NICs (one pending action per NIC makes them so)."""
+    shown: dict[int, dict[str, Any] | None] = {}
+    done = [job.id for job, error in outcomes if error is None]
+    if done:
+        rows = db.execute(_MARK_MANY_DONE, {"action_ids": done, "now": m.utcnow()}).all()
+        modified = [r for r in rows if r.nic_id is not None and r.type == MODIFY_PORT]
+        reverted = [r.nic_id for r in rows if r.nic_id is not None and r.type != MODIFY_PORT]
+        if modified:
+            db.execute(_DETACH_CHANNELS, {"pairs": [(r.nic_id, r.channel) for r in modified]})
+        if reverted:
+            db.execute(_DETACH_ALL_OF, {"nic_ids": reverted})
+        attached = [
+            {"nic_id": r.nic_id, "network_id": r.new_network_id, "channel": r.channel}
+            for r in modified
+            if r.new_network_id is not None
+        ]
+        if attached:
+            db.execute(_ATTACH, attached)
+        shown.update((r.id, _shown(r)) for r in rows)
+    for job, error in outcomes:
+        if error is not None:
+            shown[job.id] = record_error(db, job, error)
+    return [shown.get(job.id) for job, _ in outcomes]
 
 
 def record_done(db: Session, job: Job) -> dict[str, Any] | None:

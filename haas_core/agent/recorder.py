@@ -3,7 +3,8 @@
 Every switch worker hands the outcome of each action here and goes on with its next
 change. Outcomes that arrive while a transaction is being written (or waits for the
 database, as on SQLite behind a stream of API requests) are written together in the
-next one: one commit for all switches instead of one per action. When a shared
+next one, written by one call of ``write_many`` (a statement per kind of write for
+the whole group): one commit for all switches instead of one per action. When a shared
 transaction fails, each of its outcomes is written again alone, so one bad outcome
 fails only its own worker.
 
@@ -18,16 +19,18 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
 from haas_core.db.engine import Database
 
 LOG = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Most outcomes in one transaction: keeps a transaction (and its write lock) short.
 MAX_PER_TRANSACTION = 200
@@ -36,18 +39,22 @@ CONCURRENT_WRITERS = 4
 
 
 @dataclass
-class Outcome:
-    #: Writes the outcome in the given transaction; returns what ``then`` is given.
-    write: Callable[[Session], Any]
-    #: Runs once the transaction committed (logging, observers).
-    then: Callable[[Any], None]
+class Outcome(Generic[T, R]):
+    item: T
+    #: Runs once the transaction committed, with what ``write_many`` returned for the item.
+    then: Callable[[R], None]
     done: Future[None] = field(default_factory=Future)
 
 
-class OutcomeRecorder:
-    def __init__(self, db: Database) -> None:
+class OutcomeRecorder(Generic[T, R]):
+    def __init__(
+        self, db: Database, write_many: Callable[[Session, list[T]], Sequence[R]]
+    ) -> None:
+        """``write_many(db, items)`` writes items in the given transaction and returns a
+        result per item, in order."""
         self._db = db
-        self._queue: queue.SimpleQueue[Outcome | None] = queue.SimpleQueue()
+        self._write_many = write_many
+        self._queue: queue.SimpleQueue[Outcome[T, R] | None] = queue.SimpleQueue()
         writers = 1 if db.engine.dialect.name == "sqlite" else CONCURRENT_WRITERS
         self._threads = [
             threading.Thread(target=self._run, name=f"recorder{k}", daemon=True)
@@ -56,9 +63,9 @@ class OutcomeRecorder:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, write: Callable[[Session], Any], then: Callable[[Any], None]) -> Future[None]:
+    def submit(self, item: T, then: Callable[[R], None]) -> Future[None]:
         """Queue an outcome; the future ends when it is committed (or failed)."""
-        outcome = Outcome(write, then)
+        outcome = Outcome(item, then)
         self._queue.put(outcome)
         return outcome.done
 
@@ -89,10 +96,10 @@ class OutcomeRecorder:
             if stop:
                 return
 
-    def _write(self, batch: list[Outcome]) -> None:
+    def _write(self, batch: list[Outcome[T, R]]) -> None:
         try:
             with self._db.session() as db, db.begin():
-                results = [outcome.write(db) for outcome in batch]
+                results = self._write_many(db, [outcome.item for outcome in batch])
         except Exception as exc:  # noqa: BLE001 - handed to the workers waiting on it
             if len(batch) == 1:
                 batch[0].done.set_exception(exc)

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from haas_core.agent import claims
+from haas_core.agent.apply import record_outcomes
 from haas_core.agent.recorder import OutcomeRecorder
 from haas_core.agent.wakeup import make_waiter
 from haas_core.agent.worker import SwitchWorker
@@ -33,7 +34,7 @@ class Agent:
         self._idle_sessions: dict[int, IdleSession] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(self.opts.workers, thread_name_prefix="agent")
-        self.recorder = OutcomeRecorder(services.db)
+        self.recorder = OutcomeRecorder(services.db, record_outcomes)
         self._waiter = make_waiter(
             services.db,
             self.opts.poll_interval_seconds,

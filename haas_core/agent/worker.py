@@ -18,10 +18,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from haas_core.agent import claims
-from haas_core.agent.apply import Job, pending_jobs, record_done, record_error
+from haas_core.agent.apply import Job, pending_jobs
 from haas_core.agent.converge import converge_port, recorded_networks
 from haas_core.db import models as m
 from haas_core.drivers import SwitchDriver, SwitchSession
@@ -206,9 +205,6 @@ class SwitchWorker:
                 )
 
     def _finish(self, job: Job, error: str | None, seconds: float) -> None:
-        def write(db: Session) -> dict[str, Any] | None:
-            return record_done(db, job) if error is None else record_error(db, job, error)
-
         def then(shown: dict[str, Any] | None) -> None:
             LOG.info(
                 "action %s switch=%s port=%s %s in %.0f ms%s",
@@ -222,7 +218,7 @@ class SwitchWorker:
             if shown is not None:
                 self.agent.announce(shown)
 
-        self._unwritten[job.id] = self.agent.recorder.submit(write, then)
+        self._unwritten[job.id] = self.agent.recorder.submit((job, error), then)
 
     def _forget_written(self) -> None:
         """Stop tracking the outcomes already in the database."""
