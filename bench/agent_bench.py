@@ -91,11 +91,21 @@ def log(msg: str) -> None:
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU time of a process (all its threads) so far."""
+    """User + system CPU time so far of a process (all its threads) and of its children
+    (the server's worker processes)."""
     if pid is None:
         return float("nan")
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def haas_agent() -> str:
@@ -510,7 +520,7 @@ def bench_database(
             manage(server_conf, "db", "upgrade")
             server = Server(kind, server_conf, workdir / "serve.log")
             stack.callback(server.stop)
-            server.start(args.threads)
+            server.start(args.threads, args.server_workers)
             agent = AgentProcess(agent_conf, workdir / "agent.log")
             stack.callback(agent.stop)
             agent.start()
@@ -550,7 +560,8 @@ def print_tables(lat: list[Latency], thr: list[Throughput], args: argparse.Names
     print()
     print(
         f"haas network agent benchmark: {args.clients} client threads, agent workers "
-        f"{max(args.workers, args.switches + 1)}, server threads {args.threads}, "
+        f"{max(args.workers, args.switches + 1)}, server {args.server_workers} processes x "
+        f"{args.threads} threads, "
         f"{os.cpu_count()} CPUs"
     )
     print()
@@ -576,7 +587,7 @@ def print_tables(lat: list[Latency], thr: list[Throughput], args: argparse.Names
     print("  wall: clock start -> last action's 'finished'; submit: first request -> last 202;")
     print("  opens: actions that took at least L in the agent log (each session open, and any")
     print("    action as slow as one), max/sw: most on one switch (1 = one session per switch);")
-    print("  API ms, agent ms: CPU time of the server process (while the requests were sent)")
+    print("  API ms, agent ms: CPU time of the server processes (while the requests were sent)")
     print("    and of the agent process (until the last DONE) per action;")
     print("  load: 1-minute load average of the machine when the phase started.")
     print()
@@ -649,7 +660,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=50, help="single-action latency samples")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
     parser.add_argument("--workers", type=int, default=24, help="[network_agent] workers (>= S+1)")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads of the server")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads per process")
+    parser.add_argument(
+        "--server-workers", type=int, default=2, help="server processes (serve --workers)"
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the server and agent logs")
     args = parser.parse_args(argv)
     if args.quick:

@@ -144,7 +144,7 @@ class Server:
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, threads: int) -> None:
+    def start(self, threads: int, workers: int = 1) -> None:
         self.port = free_port()
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
@@ -159,6 +159,8 @@ class Server:
                     str(self.port),
                     "--threads",
                     str(threads),
+                    "--workers",
+                    str(workers),
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -22,11 +22,15 @@ if TYPE_CHECKING:
 LOG = logging.getLogger(__name__)
 
 
+def _check_schema(conf: cfg.ConfigOpts) -> None:
+    if not migrate.is_up_to_date(conf.database.connection):
+        raise ConfigError("the database is not at the latest schema: run 'haas-manage db upgrade'")
+
+
 def _services(conf: cfg.ConfigOpts) -> Services:
     from haas_core.services import build_services
 
-    if not migrate.is_up_to_date(conf.database.connection):
-        raise ConfigError("the database is not at the latest schema: run 'haas-manage db upgrade'")
+    _check_schema(conf)
     return build_services(conf)
 
 
@@ -85,23 +89,23 @@ def cmd_create_admin_user(conf: cfg.ConfigOpts, args: argparse.Namespace) -> int
 
 
 def cmd_serve(conf: cfg.ConfigOpts, args: argparse.Namespace) -> int:
-    import waitress
-
     from haas_core.api.app import setup_app
+    from haas_core.api.serve import serve
+    from haas_core.services import build_services
 
-    app = setup_app(_services(conf))
-    LOG.info("serving the haas API on http://%s:%s/v0", args.host, args.port)
-    # channel_request_lookahead lets a console stream notice its viewer has gone
-    # (waitress.client_disconnected) while the node prints nothing.
-    waitress.serve(
-        app,
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
-        ident="haas",
-        channel_request_lookahead=1,
+    workers = getattr(args, "workers", 1)  # quickstart serves in one process
+    _check_schema(conf)  # here, once, rather than in every worker
+    LOG.info(
+        "serving the haas API on http://%s:%s/v0 (%d process%s, %d threads each)",
+        args.host,
+        args.port,
+        workers,
+        "es" if workers > 1 else "",
+        args.threads,
     )
-    return 0
+    return serve(
+        lambda: setup_app(build_services(conf)), args.host, args.port, args.threads, workers
+    )
 
 
 def cmd_quickstart(conf: cfg.ConfigOpts | None, args: argparse.Namespace) -> int:
@@ -164,7 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API (waitress, multi-threaded)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--threads", type=int, default=8, help="threads per process")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving the port (more than 1: a supervisor forks them)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     quick = sub.add_parser(
