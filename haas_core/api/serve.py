@@ -76,12 +76,18 @@ class Supervisor:
         return 0
 
     def _spawn(self) -> None:
+        # Signals wait until the worker has its own handlers and the supervisor knows the
+        # worker's PID: a stop can neither run the supervisor's handler in the worker nor
+        # miss a worker just started.
+        stops = {signal.SIGTERM, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
         pid = os.fork()
         if pid == 0:  # the worker: default signal handling, serve until killed
             code = 1
             try:
-                for sig in (signal.SIGTERM, signal.SIGINT):
+                for sig in stops:
                     signal.signal(sig, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
                 self.work()
                 code = 0
             except BaseException:  # logged; the supervisor starts another
@@ -89,6 +95,7 @@ class Supervisor:
             finally:
                 os._exit(code)
         self.children.add(pid)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
 
     def _stop(self, *_: Any) -> None:
         self.stopping = True
