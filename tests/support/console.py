@@ -44,8 +44,16 @@ def http_api(services: Services, threads: int = 8) -> Iterator[int]:
     try:
         yield int(server.effective_port)
     finally:
-        server.close()
+        # Closed from its own loop thread: closing the listening socket from this thread
+        # while the loop is in select() on it failed that select (EBADF) now and then.
+        def close_everything() -> None:
+            for dispatcher in list(server._map.values()):
+                dispatcher.close()
+
+        server.trigger.pull_trigger(close_everything)
         thread.join(timeout=10)
+        assert not thread.is_alive(), "the test API server did not stop"
+        server.task_dispatcher.shutdown()
 
 
 def auth_header(user: str, password: str) -> dict[str, str]:
