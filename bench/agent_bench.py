@@ -520,7 +520,7 @@ def bench_database(
             manage(server_conf, "db", "upgrade")
             server = Server(kind, server_conf, workdir / "serve.log")
             stack.callback(server.stop)
-            server.start(args.threads, args.server_workers)
+            server.start(args.threads, server_workers(args, kind))
             agent = AgentProcess(agent_conf, workdir / "agent.log")
             stack.callback(agent.stop)
             agent.start()
@@ -552,6 +552,14 @@ def bench_database(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def server_workers(args: argparse.Namespace, kind: str) -> int:
+    """SQLite takes one writer at a time: a second server process only adds hand-overs of
+    its write lock. PostgreSQL takes many: a second process puts the other core to work."""
+    if args.server_workers is not None:
+        return int(args.server_workers)
+    return 1 if kind == "sqlite" else 2
+
+
 def fmt(value: float, digits: int = 1) -> str:
     return "-" if value != value else f"{value:.{digits}f}"
 
@@ -560,8 +568,9 @@ def print_tables(lat: list[Latency], thr: list[Throughput], args: argparse.Names
     print()
     print(
         f"haas network agent benchmark: {args.clients} client threads, agent workers "
-        f"{max(args.workers, args.switches + 1)}, server {args.server_workers} processes x "
-        f"{args.threads} threads, "
+        f"{max(args.workers, args.switches + 1)}, server processes "
+        + ", ".join(f"{server_workers(args, kind)} on {kind}" for kind in args.databases)
+        + f" x {args.threads} threads, "
         f"{os.cpu_count()} CPUs"
     )
     print()
@@ -662,7 +671,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=24, help="[network_agent] workers (>= S+1)")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per process")
     parser.add_argument(
-        "--server-workers", type=int, default=2, help="server processes (serve --workers)"
+        "--server-workers",
+        type=int,
+        default=None,
+        help="server processes (serve --workers); default 1 on SQLite, 2 on PostgreSQL",
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the server and agent logs")
     args = parser.parse_args(argv)
