@@ -108,6 +108,20 @@ def cpu_seconds(pid: int | None) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def host_speed_ms() -> float:
+    """Milliseconds one core takes for a fixed loop of Python: how fast the host runs right
+    now. On a shared virtual machine this swings by half from minute to minute, and every
+    process of the benchmark (server, agent, database, load) slows with it."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def haas_agent() -> str:
     """The ``haas-network-agent`` beside ``haas-manage`` (the venv)."""
     candidate = Path(haas_manage()).with_name("haas-network-agent")
@@ -318,6 +332,7 @@ class Throughput:
     opens: int = 0
     max_opens: int = 0
     load: float = float("nan")
+    host_ms: float = float("nan")  # the fixed loop of host_speed_ms(), before the phase
     server_cpu_ms: float = float("nan")  # per action, while the requests were sent
     agent_cpu_ms: float = float("nan")  # per action, until the last was DONE
 
@@ -465,6 +480,7 @@ def measure_throughput(
     mode = "queued" if queued else "api"
     result = Throughput(kind, mode, args.switches, args.actions, args.latency, args.per_change)
     result.load = os.getloadavg()[0]
+    result.host_ms = host_speed_ms()
     per_switch = Counter(switch_of(i, args.switches) for i in range(args.actions))
     result.limit = max(args.latency + n * args.per_change for n in per_switch.values())
     verb = "detach_network" if queued else "connect_network"
@@ -578,7 +594,7 @@ def print_tables(lat: list[Latency], thr: list[Throughput], args: argparse.Names
     header = (
         f"{'database':<11} {'clock from':<13} {'S':>3} {'N':>5} {'L s':>4} {'c s':>5} "
         f"{'submit s':>8} {'wall s':>7} {'limit s':>7} {'ratio':>6} {'opens':>5} "
-        f"{'max/sw':>6} {'errors':>6} {'API ms':>6} {'agent ms':>8} {'load':>5}"
+        f"{'max/sw':>6} {'errors':>6} {'API ms':>6} {'agent ms':>8} {'load':>5} {'host ms':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -588,7 +604,8 @@ def print_tables(lat: list[Latency], thr: list[Throughput], args: argparse.Names
             f"{t.database:<11} {clock:<13} {t.switches:>3} {t.actions:>5} {t.latency:>4g} "
             f"{t.per_change:>5g} {fmt(t.submit, 2):>8} {fmt(t.wall, 2):>7} {fmt(t.limit, 2):>7} "
             f"{fmt(t.ratio, 3):>6} {t.opens:>5} {t.max_opens:>6} {t.errors:>6} "
-            f"{fmt(t.server_cpu_ms, 2):>6} {fmt(t.agent_cpu_ms, 2):>8} {fmt(t.load, 1):>5}"
+            f"{fmt(t.server_cpu_ms, 2):>6} {fmt(t.agent_cpu_ms, 2):>8} {fmt(t.load, 1):>5} "
+            f"{fmt(t.host_ms, 0):>7}"
         )
     print("  first request: N connect_network requests while the agent runs (the issue's figure);")
     print("  SIGCONT: N detach_network requests queued while the agent was paused (SIGSTOP),")
@@ -598,7 +615,9 @@ def print_tables(lat: list[Latency], thr: list[Throughput], args: argparse.Names
     print("    action as slow as one), max/sw: most on one switch (1 = one session per switch);")
     print("  API ms, agent ms: CPU time of the server processes (while the requests were sent)")
     print("    and of the agent process (until the last DONE) per action;")
-    print("  load: 1-minute load average of the machine when the phase started.")
+    print("  load: 1-minute load average of the machine when the phase started;")
+    print("  host ms: one core's time for a fixed Python loop just before the phase (the")
+    print("    host's speed at that moment: lower is faster).")
     print()
     print("single-action latency, idle system, L = c = 0 (request -> DONE):")
     header = (
