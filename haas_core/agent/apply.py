@@ -113,27 +113,16 @@ _RETURNED = [
 # stands, with any nic_id or new_network_id that a deletion committed meanwhile set NULL (so
 # no attachment is made for them).
 _STILL_PENDING = (_ACTION.c.id == bindparam("action_id")) & (_ACTION.c.status == PENDING)
-_MARK_DONE = (
-    update(_ACTION)
-    .where(_STILL_PENDING)
-    .values(status=DONE, finished=bindparam("now"))
-    .returning(*_RETURNED)
-)
 _MARK_ERROR = (
     update(_ACTION)
     .where(_STILL_PENDING)
     .values(status=ERROR, error=bindparam("message"), finished=bindparam("now"))
     .returning(*_RETURNED)
 )
-_DETACH_CHANNEL = delete(_ATTACHMENT).where(
-    _ATTACHMENT.c.nic_id == bindparam("nic_id"), _ATTACHMENT.c.channel == bindparam("chan")
-)
-_DETACH_ALL = delete(_ATTACHMENT).where(_ATTACHMENT.c.nic_id == bindparam("nic_id"))
 _ATTACH = insert(_ATTACHMENT)
-
-
-# Many outcomes at once (the recorder's shared transactions): one statement per kind of
-# write for the whole group instead of three per action.
+# Outcomes are recorded many at once (the recorder's shared transactions): one statement
+# per kind of write for the whole group instead of three per action. The same guard as
+# above: only actions still PENDING are marked DONE, and they come back as they now stand.
 _MARK_MANY_DONE = (
     update(_ACTION)
     .where(_ACTION.c.id.in_(bindparam("action_ids", expanding=True)))
@@ -152,9 +141,10 @@ _DETACH_ALL_OF = delete(_ATTACHMENT).where(
 def record_outcomes(
     db: Session, outcomes: Sequence[tuple[Job, str | None]]
 ) -> list[dict[str, Any] | None]:
-    """Record each ``(job, error or None)`` as :func:`record_done` or :func:`record_error`
-    would, in the caller's transaction; their results, in order. The actions must be of
-    different NICs (one pending action per NIC makes them so)."""
+    """Record each ``(job, error or None)`` in the caller's transaction: DONE, with the
+    attachments it implies, or ERROR with the message. Returns, in order, each action as
+    observers see it, or None when it was no longer PENDING (nothing recorded). The
+    actions must be of different NICs (one pending action per NIC makes them so)."""
     shown: dict[int, dict[str, Any] | None] = {}
     done = [job.id for job, error in outcomes if error is None]
     if done:
@@ -179,33 +169,8 @@ def record_outcomes(
     return [shown.get(job.id) for job, _ in outcomes]
 
 
-def record_done(db: Session, job: Job) -> dict[str, Any] | None:
-    """Mark DONE and update the NIC's attachments, in the caller's transaction.
-
-    Returns the action as observers see it, or None when it is no longer PENDING
-    (nothing to record)."""
-    row = db.execute(_MARK_DONE, {"action_id": job.id, "now": m.utcnow()}).first()
-    if row is None:
-        return None
-    if row.nic_id is not None:
-        if row.type == MODIFY_PORT:
-            db.execute(_DETACH_CHANNEL, {"nic_id": row.nic_id, "chan": row.channel})
-            if row.new_network_id is not None:
-                db.execute(
-                    _ATTACH,
-                    {
-                        "nic_id": row.nic_id,
-                        "network_id": row.new_network_id,
-                        "channel": row.channel,
-                    },
-                )
-        else:  # revert_port: the port carries nothing any more
-            db.execute(_DETACH_ALL, {"nic_id": row.nic_id})
-    return _shown(row)
-
-
 def record_error(db: Session, job: Job, message: str) -> dict[str, Any] | None:
-    """Mark ERROR with ``message``; returns as :func:`record_done` does."""
+    """Mark ERROR with ``message``; returns as :func:`record_outcomes` does, for one."""
     row = db.execute(
         _MARK_ERROR, {"action_id": job.id, "message": message, "now": m.utcnow()}
     ).first()
