@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from haas_core.agent.recorder import OutcomeRecorder
 from haas_core.db.engine import Database
+from tests.support.scratch_db import scratch_database
 
 #: The item whose write waits for the test: the recorder is busy meanwhile.
 BLOCKING = 1000
@@ -22,11 +23,9 @@ BLOCKING = 1000
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'haas.db'}")
-    with db.session() as s, s.begin():
-        s.execute(text("CREATE TABLE outcome (x INTEGER NOT NULL UNIQUE)"))
-    yield db
-    db.dispose()
+    table = "CREATE TABLE outcome (x INTEGER NOT NULL UNIQUE)"
+    with scratch_database(tmp_path / "haas.db", table) as db:
+        yield db
 
 
 class Writer:

@@ -18,15 +18,13 @@ import pytest
 from sqlalchemy import text
 
 from haas_core.db.engine import Database
+from tests.support.scratch_db import scratch_database
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'haas.db'}")
-    with db.session() as s, s.begin():
-        s.execute(text("CREATE TABLE t (x INTEGER)"))
-    yield db
-    db.dispose()
+    with scratch_database(tmp_path / "haas.db", "CREATE TABLE t (x INTEGER)") as db:
+        yield db
 
 
 def queue_is_held(tmp_path: Path) -> bool:
