@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,20 +31,10 @@ from tests.support.console import (
     stop_console_service,
     wait_until,
 )
-from tests.support.lab import needs_lab
+from tests.support.lab import HAAS_MANAGE, lab, needs_lab
 
 pytestmark = needs_lab
-HAAS_MANAGE = str(Path(sys.executable).with_name("haas-manage"))
 PASSWORDS = {name: pw for name, (pw, _, _) in USERS.items()}
-
-
-def lab(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [HAAS_MANAGE, "lab", "--state-dir", str(state), *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 def namespaces() -> set[str]:

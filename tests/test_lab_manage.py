@@ -7,7 +7,6 @@ import contextlib
 import io
 import json
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,19 +19,9 @@ import yaml
 
 from haas_lab import control
 from haas_lab.control import pid_alive
-from tests.support.lab import needs_lab
+from tests.support.lab import lab, needs_lab
 
 pytestmark = needs_lab
-HAAS_MANAGE = str(Path(sys.executable).with_name("haas-manage"))
-
-
-def lab(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [HAAS_MANAGE, "lab", "--state-dir", str(state), *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 def status(state: Path) -> tuple[int, str]:

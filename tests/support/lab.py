@@ -1,11 +1,15 @@
-"""Helpers for lab tests: the skip marker, and a pexpect client for the emulated CLIs."""
+"""Helpers for lab tests: the skip marker, ``haas-manage lab`` as a process, and a pexpect
+client for the emulated CLIs."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pexpect
 import pytest
@@ -24,6 +28,19 @@ def _lab_skip_reason() -> str | None:
 
 #: Marks a test that builds a real fabric.
 needs_lab = pytest.mark.skipif(_lab_skip_reason() is not None, reason=str(_lab_skip_reason()))
+
+HAAS_MANAGE = str(Path(sys.executable).with_name("haas-manage"))
+
+
+def lab(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``haas-manage lab --state-dir state args...``, its output captured."""
+    return subprocess.run(
+        [HAAS_MANAGE, "lab", "--state-dir", str(state), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
 
 SSH_OPTIONS = [
     "-o", "StrictHostKeyChecking=no",
