@@ -37,6 +37,7 @@ from haas_core.errors import ConfigError, HaasError
 from haas_core.log import configure_logging
 from haas_core.obm import build_driver
 from haas_core.services import Services, build_services
+from haas_core.signals import call_on_signals
 
 LOG = logging.getLogger(__name__)
 
@@ -259,8 +260,7 @@ def run_console_service(conf: cfg.ConfigOpts) -> int:
     if not migrate.is_up_to_date(conf.database.connection):
         raise ConfigError("the database is not at the latest schema: run 'haas-manage db upgrade'")
     service = ConsoleService(build_services(conf))
-    signal.signal(signal.SIGTERM, lambda *_: service.stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: service.stopping.set())
+    call_on_signals(lambda _signum: service.stopping.set())
     service.run()
     return 0
 

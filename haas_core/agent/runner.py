@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 import time
@@ -19,6 +18,7 @@ from haas_core.agent.recorder import OutcomeRecorder
 from haas_core.agent.wakeup import make_waiter
 from haas_core.agent.worker import SwitchWorker
 from haas_core.services import Services
+from haas_core.signals import call_on_signals
 
 LOG = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ class Agent:
         self._waiter.wake()
 
     def install_signal_handlers(self) -> None:
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
+        # Not a plain handler: stop() takes self._lock, which the main thread may hold.
+        call_on_signals(self.stop)
 
     def run(self) -> None:
         LOG.info("agent %s started with %d workers", self.id, self.opts.workers)
