@@ -82,10 +82,6 @@ class Services:
     auth: AuthBackend
     headnodes: HeadnodeBackend | None
     active_extensions: list[str] = field(default_factory=list)
-    #: Switch drivers built from their rows (haas_core/switches.py).
-    switch_driver_cache: dict[tuple[int, str, str, str], SwitchDriver] = field(
-        default_factory=dict
-    )
 
 
 def build_services(

@@ -64,14 +64,3 @@ def test_port_names_like_real_switches_are_accepted(port: str) -> None:
 def test_other_port_names_are_refused(port: str) -> None:
     with pytest.raises(BadArgumentError):
         MockSwitchDriver.validate_port_name(port)
-
-
-def test_a_switch_row_keeps_its_driver_until_the_switch_is_registered_anew(api: Api) -> None:
-    api.put("/v0/switch/sw", SWITCH)
-    first = driver_for(api, "sw")
-    assert driver_for(api, "sw") is first  # built once, not per request
-    api.delete("/v0/switch/sw")
-    api.put("/v0/switch/sw", {**SWITCH, "hostname": "sw2", "password": "q"})
-    again = driver_for(api, "sw")
-    assert again is not first
-    assert (again.info.hostname, again.info.password) == ("sw2", "q")
