@@ -72,7 +72,7 @@ def claim_many(
                 # NO KEY UPDATE: an API transaction queueing an action on the switch holds
                 # FOR KEY SHARE on its row (the foreign key check) until it commits, which
                 # FOR UPDATE conflicts with: under a stream of requests SKIP LOCKED passed
-                # over busy switches, and their start slipped by 0.1-0.3 s.
+                # over the busiest switches, which then waited for a later look.
                 .with_for_update(skip_locked=True, key_share=True)
             )
         )
