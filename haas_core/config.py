@@ -42,6 +42,14 @@ DATABASE_OPTS = [
         "e.g. postgresql://haas:secret@127.0.0.1/haas.",
     ),
     cfg.IntOpt("pool_size", default=10, min=1, help="Connections kept open per process."),
+    cfg.BoolOpt(
+        "prepared_statements",
+        default=True,
+        help="On PostgreSQL, plan the statements run for every networking action once per "
+        "connection (server-side prepared statements) rather than on every execution. Turn "
+        "off behind a connection pooler that does not keep them (pgbouncer in transaction "
+        "mode).",
+    ),
 ]
 
 PLUGINS_OPTS = [

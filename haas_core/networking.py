@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from haas_core.db import models as m
+from haas_core.db.engine import PREPARED
 from haas_core.errors import BlockedError
 
 #: PostgreSQL NOTIFY channel the agents LISTEN on.
@@ -42,7 +43,9 @@ def has_pending_action(db: Session, nic: m.Nic) -> bool:
 
 #: A Core INSERT on the table, compiled once: the ORM's unit of work (and even an ORM
 #: ``insert().values()``) cost a good part of a connect call, for one row.
-_INSERT_ACTION = insert(cast(Table, m.NetworkingAction.__table__))
+_INSERT_ACTION = insert(cast(Table, m.NetworkingAction.__table__)).execution_options(
+    **{PREPARED: True}
+)
 
 
 def queue_action(

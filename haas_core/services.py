@@ -101,7 +101,11 @@ def build_services(
     headnode_name = next(iter(enabled["haas.headnodes"]), None)
     services = Services(
         conf=conf,
-        db=Database(conf.database.connection, conf.database.pool_size),
+        db=Database(
+            conf.database.connection,
+            conf.database.pool_size,
+            prepared_statements=conf.database.prepared_statements,
+        ),
         pm=pm,
         secrets=SecretBox(conf.secret_key),
         switch_drivers=DriverRegistry("switch", _flatten(hook.haas_register_switch_drivers())),

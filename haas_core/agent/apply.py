@@ -11,6 +11,7 @@ from sqlalchemy import Row, Table, bindparam, delete, insert, select, tuple_, up
 from sqlalchemy.orm import Session
 
 from haas_core.db import models as m
+from haas_core.db.engine import PREPARED
 from haas_core.networking import DONE, ERROR, MODIFY_PORT, PENDING, action_json
 
 
@@ -61,6 +62,7 @@ def pending_jobs(
         .where(action.switch_id == switch_id, action.status == PENDING)
         .order_by(action.id)
         .limit(limit + len(applied))
+        .execution_options(**{PREPARED: True})
     )
     return [_job(row, switch_id) for row in rows if row.id not in applied][:limit]
 

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
 
 from haas_core.db import models as m
-from haas_core.db.engine import Database
+from haas_core.db.engine import PREPARED, Database
 from haas_core.networking import ERROR, PENDING
 
 
@@ -49,6 +49,7 @@ def find_work(
             )
             .group_by(m.NetworkingAction.switch_id)
             .order_by(func.min(m.NetworkingAction.id))
+            .execution_options(**{PREPARED: True})
         ).scalars()
         found = list(rows)
     return [sid for sid in found if sid is not None and sid not in exclude], None in found

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import sqlite3
 import time
 from typing import Any
@@ -96,7 +97,7 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 10, prepared_statements: bool = True) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
@@ -111,7 +112,47 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         return engine
     engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size)
     _ping_idle_connections(engine)
+    if prepared_statements:
+        _plan_once_per_connection(engine)
     return engine
+
+
+#: Execution option: on PostgreSQL, plan this statement once per connection (a server-side
+#: prepared statement) instead of on every execution. For the few statements that run once
+#: or more per networking action, whose planning cost more than their execution (a 5-table
+#: join plans in 0.3 ms idle, 0.6-0.8 ms under load, and runs in 0.1). Only for statements
+#: whose parameters PostgreSQL can type from their context.
+PREPARED = "haas_prepared"
+_PARAM = re.compile(r"%\(([^)]+)\)s")
+
+
+def _plan_once_per_connection(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_conn: Any, record: Any) -> None:
+        record.info["haas_prepared"] = {}  # a new server session has none
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _before_execute(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool
+    ) -> tuple[str, Any]:
+        if (
+            executemany
+            or context is None
+            or not context.execution_options.get(PREPARED)
+            or not isinstance(params, dict)
+        ):
+            return statement, params
+        prepared: dict[str, tuple[str, list[str]]] = conn.connection.info["haas_prepared"]
+        known = prepared.get(statement)
+        if known is None:
+            order = list(dict.fromkeys(_PARAM.findall(statement)))
+            body = _PARAM.sub(lambda m: f"${order.index(m[1]) + 1}", statement)
+            name = f"haas_{len(prepared)}"
+            cursor.execute(f"PREPARE {name} AS {body.replace('%%', '%')}")
+            known = prepared[statement] = (name, order)
+        name, order = known
+        args = ", ".join(f"%({param})s" for param in order)
+        return f"EXECUTE {name}({args})" if order else f"EXECUTE {name}", params
 
 
 def _ping_idle_connections(engine: Engine) -> None:
@@ -161,8 +202,8 @@ def _prepare_sqlite(engine: Engine) -> None:
 class Database:
     """One engine and the two session factories (read, write) built on it."""
 
-    def __init__(self, url: str, pool_size: int = 10) -> None:
-        self.engine = make_engine(url, pool_size)
+    def __init__(self, url: str, pool_size: int = 10, prepared_statements: bool = True) -> None:
+        self.engine = make_engine(url, pool_size, prepared_statements)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(haas_write=True), expire_on_commit=False

@@ -17,7 +17,7 @@ from typing import cast
 from pydantic import Field
 from sqlalchemy import Table, bindparam, delete, insert, select
 
-from haas_core.db.engine import Database
+from haas_core.db.engine import PREPARED, Database
 from haas_core.drivers import DriverInfo, SwitchDriver, SwitchSession
 from haas_core.errors import BadArgumentError, SwitchError
 from haas_plugins_switches.mock.models import MockSwitchApplication, MockSwitchPortVlan
@@ -25,12 +25,18 @@ from haas_plugins_switches.mock.models import MockSwitchApplication, MockSwitchP
 # gi1/0/1, te1/0/1, 1/0/10, eth0, Ethernet1/1: letters, then 1-4 slash-separated numbers.
 PORT_NAME = re.compile(r"[A-Za-z-]*\d+(/\d+){0,3}")
 _PORT_VLAN = cast(Table, MockSwitchPortVlan.__table__)
-_CLEAR_PORT = delete(_PORT_VLAN).where(
-    _PORT_VLAN.c.switch_id == bindparam("switch_id"), _PORT_VLAN.c.port == bindparam("port")
+_CLEAR_PORT = (
+    delete(_PORT_VLAN)
+    .where(
+        _PORT_VLAN.c.switch_id == bindparam("switch_id"), _PORT_VLAN.c.port == bindparam("port")
+    )
+    .execution_options(**{PREPARED: True})
 )
 _CLEAR_CHANNEL = _CLEAR_PORT.where(_PORT_VLAN.c.channel == bindparam("chan"))
-_SET_CHANNEL = insert(_PORT_VLAN)
-_LOG_CHANGE = insert(cast(Table, MockSwitchApplication.__table__))
+_SET_CHANNEL = insert(_PORT_VLAN).execution_options(**{PREPARED: True})
+_LOG_CHANGE = insert(cast(Table, MockSwitchApplication.__table__)).execution_options(
+    **{PREPARED: True}
+)
 
 
 class MockSwitchInfo(DriverInfo):

@@ -11,6 +11,7 @@ from haas_core.api.context import RequestContext
 from haas_core.api.routing import Route
 from haas_core.api.schema import Body, Label
 from haas_core.db import models as m
+from haas_core.db.engine import PREPARED
 from haas_core.errors import (
     BadArgumentError,
     BlockedError,
@@ -76,6 +77,7 @@ _NIC_QUERY = (
         joinedload(m.Nic.port).joinedload(m.Port.owner),
         joinedload(m.Nic.attachments),
     )
+    .execution_options(**{PREPARED: True})
 )
 
 
