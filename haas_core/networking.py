@@ -3,7 +3,8 @@
 An action is a row in ``networking_action``; the API queues it in the same
 transaction as the checks that allowed it, and the network agent applies it.
 On PostgreSQL a trigger on the table sends a NOTIFY on ``NOTIFY_CHANNEL``, delivered
-at commit, that wakes the agents at once (migration ``b7e2c4d81a09``).
+at commit, that wakes the agents at once, with the switch's id as its payload
+(migrations ``b7e2c4d81a09``, ``e41d9a7c5b20``).
 """
 
 from __future__ import annotations

@@ -59,16 +59,17 @@ class Agent:
     def run(self) -> None:
         LOG.info("agent %s started with %d workers", self.id, self.opts.workers)
         gap = self.opts.dispatch_gap_seconds
+        named: set[int] | None = None  # the first look is a full one
         try:
             while not self.stopping.is_set():
                 looked = time.monotonic()
                 try:
-                    self.dispatch()
+                    self.dispatch(named)
                 except Exception:
                     LOG.exception("agent %s: looking for work failed", self.id)
                 with self._lock:
                     busy = bool(self._busy)
-                self._waiter.wait(busy)
+                named = self._waiter.wait(busy)
                 # On PostgreSQL every queued action notifies: while they stream in, one
                 # look per gap serves them all instead of one query each.
                 rest = looked + gap - time.monotonic()
@@ -80,14 +81,25 @@ class Agent:
             self._waiter.close()
             LOG.info("agent %s stopped", self.id)
 
-    def dispatch(self) -> None:
+    def dispatch(self, named: set[int] | None = None) -> None:
         """Hand new work to the workers keeping their switch's session open, and claim as
         many other switches with work as there are idle workers (asking workers that keep
-        an idle session to leave when there are too few)."""
+        an idle session to leave when there are too few).
+
+        ``named``: the switches that notifications said have new work, if known. When this
+        agent holds them all, no look at the table is needed: a worker between batches
+        looks again by itself, one waiting with its session open is resumed, and one that
+        leaves wakes the loop for a full look. While actions stream in on PostgreSQL (a
+        notification each), this spares most looks."""
         with self._lock:
             idle = self.opts.workers - len(self._busy)
             waiting = dict(self._idle_sessions)
             busy = self._busy - waiting.keys()
+            held = set(self._busy)
+        if named is not None and named <= held:
+            for switch_id in named & waiting.keys():
+                waiting[switch_id].resume()
+            return
         if idle <= 0 and not waiting:
             claims.fail_orphans(self.services.db)
             return

@@ -1,6 +1,8 @@
 """Waking the agent: at once on PostgreSQL (LISTEN/NOTIFY), by a short poll on SQLite.
 
-Either way :meth:`Waiter.wake` (a finished batch, SIGTERM) interrupts the wait.
+Either way :meth:`Waiter.wake` (a finished batch, SIGTERM) interrupts the wait. A wait
+returns the switches that notifications named, when it knows them: the agent need not
+look at the table for switches it already drives.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ class Waiter:
     def wake(self) -> None:
         self._event.set()
 
-    def wait(self, busy: bool = False) -> None:
+    def wait(self, busy: bool = False) -> set[int] | None:
+        """Sleep; then the switches with new work, or None when that is unknown (a poll,
+        a wake): look at them all."""
         self._event.wait(self.busy_interval if busy else self.interval)
         self._event.clear()
+        return None
 
     def close(self) -> None:
         pass
@@ -62,13 +67,20 @@ class PgNotifyWaiter(Waiter):
             if not self._closed:
                 os.write(self._pipe_w, b"x")
 
-    def wait(self, busy: bool = False) -> None:
+    def wait(self, busy: bool = False) -> set[int] | None:
         readable, _, _ = select.select([self._conn, self._pipe_r], [], [], self.interval)
-        if self._pipe_r in readable:
-            os.read(self._pipe_r, 4096)
+        named: set[int] | None = None
         if self._conn in readable:
             self._conn.poll()
+            payloads = [notify.payload for notify in self._conn.notifies]
             self._conn.notifies.clear()
+            # Each names a switch; '' is an action without one (see fail_orphans).
+            if payloads and all(payload.isdigit() for payload in payloads):
+                named = {int(payload) for payload in payloads}
+        if self._pipe_r in readable:
+            os.read(self._pipe_r, 4096)
+            named = None  # a wake asks for a full look
+        return named
 
     def close(self) -> None:
         with self._closing:
