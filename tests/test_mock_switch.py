@@ -10,6 +10,7 @@ from haas_core.db import models as m
 from haas_core.errors import BadArgumentError, SwitchError
 from haas_core.switches import switch_driver
 from haas_plugins_switches.mock.driver import MockSwitchDriver
+from haas_plugins_switches.mock.models import MockSwitchApplication
 from tests.support.app import Api
 
 SWITCH = {"type": "mock", "hostname": "sw", "username": "u", "password": "p"}
@@ -42,6 +43,31 @@ def test_session_sets_reads_back_and_reverts_port_networks(api: Api) -> None:
         "gi1/0/1": {"vlan/native": "100"},
         "gi1/0/2": {},
     }
+
+
+def test_a_new_network_on_a_channel_replaces_the_old_and_every_change_is_logged(
+    api: Api,
+) -> None:
+    api.put("/v0/switch/sw", SWITCH)
+    session = driver_for(api, "sw").open_session()
+    session.modify_port("gi1/0/1", "vlan/native", "100")
+    session.modify_port("gi1/0/1", "vlan/native", "101")
+    session.modify_port("gi1/0/1", "vlan/300", "300")
+    session.revert_port("gi1/0/1")
+    session.modify_port("gi1/0/1", "vlan/native", "102")
+    assert session.get_port_networks(["gi1/0/1"]) == {"gi1/0/1": {"vlan/native": "102"}}
+    table = MockSwitchApplication
+    with api.services.db.session(write=False) as db:
+        log = db.execute(
+            select(table.operation, table.channel, table.network_id).order_by(table.id)
+        ).all()
+    assert [tuple(row) for row in log] == [
+        ("modify_port", "vlan/native", "100"),
+        ("modify_port", "vlan/native", "101"),
+        ("modify_port", "vlan/300", "300"),
+        ("revert_port", None, None),
+        ("modify_port", "vlan/native", "102"),
+    ]
 
 
 def test_driver_gets_its_password_decrypted(api: Api) -> None:

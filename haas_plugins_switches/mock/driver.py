@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from pydantic import Field
 from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from haas_core.db.engine import PREPARED, Database
+from haas_core.db.models import utcnow
 from haas_core.drivers import DriverInfo, SwitchDriver, SwitchSession
 from haas_core.errors import BadArgumentError, SwitchError
 from haas_plugins_switches.mock.models import MockSwitchApplication, MockSwitchPortVlan
@@ -25,18 +28,47 @@ from haas_plugins_switches.mock.models import MockSwitchApplication, MockSwitchP
 # gi1/0/1, te1/0/1, 1/0/10, eth0, Ethernet1/1: letters, then 1-4 slash-separated numbers.
 PORT_NAME = re.compile(r"[A-Za-z-]*\d+(/\d+){0,3}")
 _PORT_VLAN = cast(Table, MockSwitchPortVlan.__table__)
-_CLEAR_PORT = (
-    delete(_PORT_VLAN)
-    .where(
-        _PORT_VLAN.c.switch_id == bindparam("switch_id"), _PORT_VLAN.c.port == bindparam("port")
+_APPLICATION = cast(Table, MockSwitchApplication.__table__)
+_ON_PORT = (_PORT_VLAN.c.switch_id == bindparam("switch_id")) & (
+    _PORT_VLAN.c.port == bindparam("port")
+)
+
+
+def _set_channel(insert_for: Callable[[Table], Any]) -> Any:
+    """Put a network on a channel, replacing the one it carried (one statement)."""
+    statement = insert_for(_PORT_VLAN).values(
+        {name: bindparam(name) for name in ("switch_id", "port", "channel", "network_id")}
     )
-    .execution_options(**{PREPARED: True})
+    return statement.on_conflict_do_update(
+        index_elements=[_PORT_VLAN.c.switch_id, _PORT_VLAN.c.port, _PORT_VLAN.c.channel],
+        set_={"network_id": statement.excluded.network_id},
+    )
+
+
+#: The state change of each kind of change, keyed by (operation, a network is set).
+_STATE_CHANGES: dict[str, dict[tuple[str, bool], Any]] = {
+    dialect: {
+        ("revert_port", False): delete(_PORT_VLAN).where(_ON_PORT),
+        ("modify_port", False): delete(_PORT_VLAN).where(
+            _ON_PORT, _PORT_VLAN.c.channel == bindparam("channel")
+        ),
+        ("modify_port", True): _set_channel(insert_for),
+    }
+    for dialect, insert_for in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+#: On PostgreSQL the state change rides along with the logged change, as a data-modifying
+#: WITH: one statement, one round trip, outside any transaction (this runs once per change,
+#: and the agent's and the database's CPU time per action include it).
+_LOG_CHANGE = insert(_APPLICATION).values(
+    {
+        name: bindparam(name)
+        for name in ("switch_id", "port", "operation", "channel", "network_id", "at")
+    }
 )
-_CLEAR_CHANNEL = _CLEAR_PORT.where(_PORT_VLAN.c.channel == bindparam("chan"))
-_SET_CHANNEL = insert(_PORT_VLAN).execution_options(**{PREPARED: True})
-_LOG_CHANGE = insert(cast(Table, MockSwitchApplication.__table__)).execution_options(
-    **{PREPARED: True}
-)
+_CHANGES_IN_ONE_STATEMENT = {
+    key: _LOG_CHANGE.add_cte(change.cte("state_change")).execution_options(**{PREPARED: True})
+    for key, change in _STATE_CHANGES["postgresql"].items()
+}
 
 
 class MockSwitchInfo(DriverInfo):
@@ -57,22 +89,23 @@ class MockSwitchSession(SwitchSession):
     def _record(
         self, port: str, operation: str, channel: str | None, network_id: str | None
     ) -> None:
-        # One transaction of prebuilt Core statements, not ORM objects: this runs once per
-        # change, and the agent's CPU time per action includes it.
-        where = {"switch_id": self.switch_id, "port": port}
-        with self.database.session() as db, db.begin():
-            if operation == "revert_port":
-                db.execute(_CLEAR_PORT, where)
-            else:
-                db.execute(_CLEAR_CHANNEL, {**where, "chan": channel})
-                if network_id is not None:
-                    db.execute(
-                        _SET_CHANNEL, {**where, "channel": channel, "network_id": network_id}
-                    )
-            db.execute(
-                _LOG_CHANGE,
-                {**where, "operation": operation, "channel": channel, "network_id": network_id},
-            )
+        params = {
+            "switch_id": self.switch_id,
+            "port": port,
+            "operation": operation,
+            "channel": channel,
+            "network_id": network_id,
+            "at": utcnow(),
+        }
+        key = (operation, network_id is not None)
+        engine = self.database.engine
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(_CHANGES_IN_ONE_STATEMENT[key], params)
+            return
+        with self.database.write_transaction() as conn:
+            conn.execute(_STATE_CHANGES[engine.dialect.name][key], params)
+            conn.execute(_LOG_CHANGE, params)
 
     def _change(
         self, port: str, operation: str, channel: str | None, network_id: str | None
