@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, exists, insert, select
@@ -49,14 +50,55 @@ _INSERT_ACTION = insert(cast(Table, m.NetworkingAction.__table__)).execution_opt
 )
 
 
+@dataclass(frozen=True)
+class AttachmentView:
+    channel: str
+    #: The network's primary key.
+    network_pk: int
+
+
+@dataclass(frozen=True)
+class NicView:
+    """What queueing an action (and a switch driver's legality check) needs of a NIC:
+    plain values, so that the API's connect and detach read them as columns in one
+    round trip instead of loading ORM objects."""
+
+    id: int
+    label: str
+    node_label: str
+    attachments: tuple[AttachmentView, ...] = ()
+
+    @classmethod
+    def of(cls, nic: m.Nic) -> NicView:
+        return cls(
+            nic.id,
+            nic.label,
+            nic.owner.label,
+            tuple(AttachmentView(att.channel, att.network_id) for att in nic.attachments),
+        )
+
+
+@dataclass(frozen=True)
+class PortView:
+    id: int
+    label: str
+    switch_id: int
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    id: int
+    label: str
+
+
 def queue_action(
     db: Session,
     *,
     type: str,
-    port: m.Port,
-    nic: m.Nic | None,
+    port: PortView,
+    nic: NicView | None,
     channel: str | None = None,
-    network: m.Network | None = None,
+    network: NetworkView | None = None,
 ) -> str:
     """Add a PENDING action (the agents wake once the transaction commits); its id."""
     status_id = str(uuid.uuid4())
@@ -66,11 +108,11 @@ def queue_action(
         "type": type,
         "status": PENDING,
         "nic_id": nic.id if nic else None,
-        "node_label": nic.owner.label if nic else None,
+        "node_label": nic.node_label if nic else None,
         "nic_label": nic_label,
         "port_id": port.id,
         "port_label": port.label,
-        "switch_id": port.owner_id,
+        "switch_id": port.switch_id,
         "channel": channel,
         "new_network_id": network.id if network else None,
         "new_network_label": network.label if network else None,

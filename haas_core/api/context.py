@@ -58,11 +58,13 @@ class RequestContext:
 
     def require_project(self, project: m.Project | None) -> None:
         """project(X): admin, or a member of X (X None: admin only)."""
-        if not self.identity.in_project(project.label if project else None):
+        self.require_project_named(project.label if project else None)
+
+    def require_project_named(self, label: str | None) -> None:
+        """:meth:`require_project`, given the project's label."""
+        if not self.identity.in_project(label):
             raise self.deny(
-                f"access to project {project.label} is required"
-                if project
-                else "admin access is required"
+                f"access to project {label} is required" if label else "admin access is required"
             )
 
     # ------------------------------------------------------------ lookups

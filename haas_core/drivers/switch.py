@@ -16,7 +16,7 @@ from haas_core.errors import BlockedError
 
 if TYPE_CHECKING:
     from haas_core.db.engine import Database
-    from haas_core.db.models import Nic
+    from haas_core.networking import NicView
 
 #: The untagged channel of the VLAN allocator, which the default rules know about.
 NATIVE_CHANNEL = "vlan/native"
@@ -78,7 +78,7 @@ class SwitchDriver(Driver, abc.ABC):
     def validate_port_name(cls, port: str) -> None:
         """:raises BadArgumentError: ``port`` is not a port name of this kind of switch."""
 
-    def ensure_legal_operation(self, nic: Nic, op: str, channel: str) -> None:
+    def ensure_legal_operation(self, nic: NicView, op: str, channel: str) -> None:
         """Refuse (BlockedError) what the switch cannot do. ``op`` is ``connect`` or
         ``detach``. By default a switch without ``nativeless-trunk-mode`` needs a native
         network before any tagged one, and keeps it until the tagged ones are gone."""
