@@ -22,7 +22,8 @@ Then it measures:
 * **throughput of the agent alone**: N ``detach_network`` requests queued while
   the agent is paused (SIGSTOP); the clock starts at its SIGCONT.
 
-It prints one table, then the issue's targets with PASS/FAIL (a report: the exit
+``--busy-cores K`` keeps K busy loops running through the measurements (a host with
+less CPU to spare). It prints one table, then the issue's targets with PASS/FAIL (a report: the exit
 status is 0 either way). All traffic goes to 127.0.0.1; PostgreSQL runs in a
 throwaway cluster (``tests/support/pgcluster.py``). Every process started here is
 stopped by its PID, also on Ctrl-C. Run ``python bench/agent_bench.py --help``.
@@ -120,6 +121,19 @@ def host_speed_ms() -> float:
             total += i
         best = min(best, time.perf_counter() - started)
     return best * 1000
+
+
+@contextmanager
+def busy_cores(count: int) -> Iterator[None]:
+    """``count`` processes that each keep a core busy with a loop of Python: a host with
+    less CPU to spare (a shared machine's slow spell, other services on the box)."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
 
 
 def haas_agent() -> str:
@@ -543,6 +557,9 @@ def bench_database(
             log(f"[{kind}] setting up {args.switches} switches, {args.actions} nodes")
             seconds = set_up(server.port, args)
             log(f"[{kind}]   set-up took {seconds:.1f} s")
+            if args.busy_cores:
+                log(f"[{kind}] {args.busy_cores} busy loop(s) run from here on")
+                stack.enter_context(busy_cores(args.busy_cores))
             log(f"[{kind}] single-action latency, {args.samples} samples")
             lat.append(measure_latency(server.port, kind, args.samples))
             log(f"[{kind}] throughput: {args.actions} actions over {args.switches} switches")
@@ -588,6 +605,7 @@ def print_tables(lat: list[Latency], thr: list[Throughput], args: argparse.Names
         + ", ".join(f"{server_workers(args, kind)} on {kind}" for kind in args.databases)
         + f" x {args.threads} threads, "
         f"{os.cpu_count()} CPUs"
+        + (f", {args.busy_cores} of them kept busy" if args.busy_cores else "")
     )
     print()
     print("throughput (limit = max over switches of L + n_s x c; ratio = wall / limit):")
@@ -695,6 +713,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="server processes (serve --workers); default 1 on SQLite, 2 on PostgreSQL",
     )
+    parser.add_argument(
+        "--busy-cores",
+        type=int,
+        default=0,
+        help="K processes spinning on a core each during the measurements (a busier host)",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the server and agent logs")
     args = parser.parse_args(argv)
     if args.quick:
@@ -704,6 +728,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for d in args.databases:
         if d not in ("sqlite", "postgresql"):
             parser.error(f"unknown database {d!r}")
+    if args.busy_cores < 0:
+        parser.error("--busy-cores must not be negative")
     if args.switches < 1 or args.actions < 1 or args.samples < 1:
         parser.error("--switches, --actions and --samples must be positive")
     if args.latency < 0 or args.per_change < 0:

@@ -66,16 +66,8 @@ class NicView:
     id: int
     label: str
     node_label: str
+    #: Read by connect and detach (and shown to drivers); port_revert leaves them out.
     attachments: tuple[AttachmentView, ...] = ()
-
-    @classmethod
-    def of(cls, nic: m.Nic) -> NicView:
-        return cls(
-            nic.id,
-            nic.label,
-            nic.owner.label,
-            tuple(AttachmentView(att.channel, att.network_id) for att in nic.attachments),
-        )
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,7 @@ def port_revert(ctx: RequestContext, switch: str, port: str) -> dict[str, str]:
             ctx.db,
             type=REVERT_PORT,
             port=PortView(port_obj.id, port_obj.label, port_obj.owner_id),
-            nic=NicView.of(nic) if nic is not None else None,
+            nic=NicView(nic.id, nic.label, nic.owner.label) if nic is not None else None,
         )
     )
 
