@@ -23,8 +23,8 @@ Then it measures:
   the agent is paused (SIGSTOP); the clock starts at its SIGCONT.
 
 ``--busy-cores K`` keeps K busy loops running through the measurements (a host with
-less CPU to spare). It prints one table, then the issue's targets with PASS/FAIL (a report: the exit
-status is 0 either way). All traffic goes to 127.0.0.1; PostgreSQL runs in a
+less CPU to spare). It prints one table, then the issue's targets with PASS/FAIL (a
+report: the exit status is 0 either way). All traffic goes to 127.0.0.1; PostgreSQL runs in a
 throwaway cluster (``tests/support/pgcluster.py``). Every process started here is
 stopped by its PID, also on Ctrl-C. Run ``python bench/agent_bench.py --help``.
 """
