@@ -1,7 +1,8 @@
 """The mock switch driver and its database-backed session.
 
-The switch's state lives in its own tables, written in short transactions of
-their own, as a real switch is a system apart from haas's database. Optional
+The switch's state lives in its own tables, written apart from haas's own
+transactions (one statement per change on PostgreSQL, a short transaction on
+SQLite), as a real switch is a system apart from haas's database. Optional
 latency (``session_open_seconds``, ``per_change_seconds``) makes it behave like
 a slow real switch for benchmarks; ``simulate_failure`` makes every session
 fail with that message, like an unreachable switch.
