@@ -1,8 +1,10 @@
-"""A headnode through the API on real libvirtd + QEMU (TCG), on a private Open vSwitch:
-the first start clones a base domain booting Debian's kernel and a busybox initrd; its
-interface is a VLAN-tagged OVS port, so it reaches a node (a network namespace) on its
-network by ping and cannot reach one on another VLAN. Needs root and the packages of
-``scripts/setup.sh --test``; skipped otherwise (never in CI)."""
+"""A headnode through the API on real libvirtd + QEMU (TCG), in both network modes of
+the libvirt backend: the first start clones a base domain booting Debian's kernel and a
+busybox initrd; its interface is a VLAN-tagged port of a private Open vSwitch (``ovs``)
+or a port of the network's own Linux bridge (``bridge``), so it reaches a node (a
+network namespace) on its network by ping and cannot reach one on another network.
+Needs root and the packages of ``scripts/setup.sh --test``; skipped otherwise (never in
+CI)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from tests.conftest import USERS, MakeServices, seed_users
 from tests.support.app import Api
 from tests.support.assertions import assert_empty_ok
 from tests.support.headnode_lab import (
+    LinuxBridges,
     PrivateOvs,
     build_initrd,
     find_kernel,
@@ -49,6 +52,7 @@ def lab() -> Iterator[dict[str, Any]]:
     _kvm_group_access()
     ovs = PrivateOvs(workdir / "ovs", suffix)
     ovs.rundir.mkdir()
+    linux_bridges = LinuxBridges(suffix)
     try:
         ovs.start()
         bridge = f"hnbr{suffix}"
@@ -61,6 +65,7 @@ def lab() -> Iterator[dict[str, Any]]:
                     "uri": uri,
                     "ovs": ovs,
                     "bridge": bridge,
+                    "linux_bridges": linux_bridges,
                     "suffix": suffix,
                     "workdir": workdir,
                 }
@@ -68,6 +73,7 @@ def lab() -> Iterator[dict[str, Any]]:
                 _remove_domains(conn, f"haas-it-{suffix}")
                 conn.close()
     finally:
+        linux_bridges.stop()
         ovs.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -160,12 +166,18 @@ def _wait_for_console(path: Path, marker: str) -> str:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("mode", ["ovs", "bridge"])
 def test_headnode_reaches_its_network_and_not_another(
-    lab: dict[str, Any], make_services: MakeServices
+    lab: dict[str, Any], make_services: MakeServices, mode: str
 ) -> None:
-    ovs, suffix = lab["ovs"], lab["suffix"]
+    ovs, linux_bridges, suffix = lab["ovs"], lab["linux_bridges"], lab["suffix"]
     subnet = f"10.{200 + int(suffix[:2], 16) % 50}.{int(suffix[2:4], 16)}"
     base, pool = _base_domain(lab, subnet)
+    bridge_template = f"hb{suffix}v{{network_id}}"  # at most 12 bytes: 15 is the limit
+    if mode == "ovs":
+        network_settings = {"network_mode": "ovs", "ovs_bridge": lab["bridge"]}
+    else:
+        network_settings = {"network_mode": "bridge", "bridge_template": bridge_template}
     services = make_services(
         {
             "plugins": {"headnode": "libvirt"},
@@ -174,8 +186,7 @@ def test_headnode_reaches_its_network_and_not_another(
                 "base_images": f"busybox:{base}",
                 "storage_pool": pool,
                 "domain_prefix": f"haas-it-{suffix}-",
-                "network_mode": "ovs",
-                "ovs_bridge": lab["bridge"],
+                **network_settings,
             },
         }
     )
@@ -184,8 +195,15 @@ def test_headnode_reaches_its_network_and_not_another(
 
     assert_empty_ok(api.put("/v0/network/net1", {"owner": "p1", "access": "p1", "net_id": ""}))
     vlan = int(api.get("/v0/networks").json["net1"]["network_id"])
-    same = ovs.add_node(lab["bridge"], "a", f"{subnet}.1/24", vlan)
-    ovs.add_node(lab["bridge"], "b", f"{subnet}.3/24", vlan + 1)
+    if mode == "ovs":  # the other node: on the same bridge, in another VLAN
+        same = ovs.add_node(lab["bridge"], "a", f"{subnet}.1/24", vlan)
+        ovs.add_node(lab["bridge"], "b", f"{subnet}.3/24", vlan + 1)
+    else:  # the other node: on another network's bridge
+        ours, theirs = (bridge_template.format(network_id=v) for v in (vlan, vlan + 1))
+        linux_bridges.add_bridge(ours)
+        linux_bridges.add_bridge(theirs)
+        same = linux_bridges.add_node(ours, "a", f"{subnet}.1/24")
+        linux_bridges.add_node(theirs, "b", f"{subnet}.3/24")
 
     assert_empty_ok(api.put("/v0/headnode/hn1", {"project": "p1", "base_img": "busybox"}))
     assert_empty_ok(api.put("/v0/headnode/hn1/hnic/eth0", user="alice"))
@@ -198,11 +216,14 @@ def test_headnode_reaches_its_network_and_not_another(
     dom = lab["conn"].lookupByUUIDString(shown["uuid"])
     assert dom.name() == f"haas-it-{suffix}-hn1" and dom.isActive() and dom.autostart()
     assert isinstance(shown["vncport"], int) and shown["vncport"] >= 5900
-    # The VM's tap is an access port of the network's VLAN on the OVS bridge.
-    ports = ovs.vsctl("list-ports", lab["bridge"]).split()
-    taps = [p for p in ports if p.startswith("vnet")]
-    assert len(taps) == 1
-    assert ovs.vsctl("get", "port", taps[0], "tag").strip() == str(vlan)
+    if mode == "ovs":  # the VM's tap is an access port of the network's VLAN
+        ports = ovs.vsctl("list-ports", lab["bridge"]).split()
+        taps = [p for p in ports if p.startswith("vnet")]
+        assert len(taps) == 1
+        assert ovs.vsctl("get", "port", taps[0], "tag").strip() == str(vlan)
+    else:  # the VM's tap is plugged into the network's bridge
+        members = linux_bridges.members(bridge_template.format(network_id=vlan))
+        assert len([m for m in members if m.startswith("vnet")]) == 1, members
 
     console = _wait_for_console(lab["workdir"] / "console.log", "HAAS-DONE")
     assert "HAAS-SAME-OK" in console, console

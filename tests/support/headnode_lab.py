@@ -1,6 +1,6 @@
 """Real parts for the headnode integration test: a private Open vSwitch (userspace
-datapath) with nodes in network namespaces, a libvirtd that uses that OVS, and a tiny
-bootable guest (Debian's kernel and a busybox initrd built here).
+datapath) or Linux bridges, with nodes in network namespaces, a libvirtd that uses that
+OVS, and a tiny bootable guest (Debian's kernel and a busybox initrd built here).
 
 Everything gets unique names and is stopped by PID; see spec/lab.md.
 """
@@ -121,17 +121,8 @@ class PrivateOvs:
     def add_node(self, bridge: str, name: str, address: str, vlan: int) -> str:
         """A network namespace with ``address`` on a veth whose peer is an access port of
         ``vlan``; returns the namespace's name."""
-        ns = f"haas-{self.suffix}-{name}"
-        outside, inside = f"hv{self.suffix[:6]}{name}"[:15], "eth0"
-        run("ip", "netns", "add", ns)
+        ns, outside = _add_namespace_node(self.suffix, name, address)
         self.namespaces.append(ns)
-        run("ip", "link", "add", outside, "type", "veth", "peer", "name", f"{outside}p")
-        run("ip", "link", "set", f"{outside}p", "netns", ns)
-        run("ip", "-n", ns, "link", "set", f"{outside}p", "name", inside)
-        run("ip", "-n", ns, "addr", "add", address, "dev", inside)
-        run("ip", "-n", ns, "link", "set", inside, "up")
-        run("ip", "-n", ns, "link", "set", "lo", "up")
-        run("ip", "link", "set", outside, "up")
         self.vsctl("add-port", bridge, outside, f"tag={vlan}")
         return ns
 
@@ -140,6 +131,58 @@ class PrivateOvs:
             run("ip", "netns", "del", ns, check=False)
         _kill_pidfile(self.rundir / "ovs-vswitchd.pid")
         _kill_pidfile(self.rundir / "ovsdb-server.pid")
+
+
+def _add_namespace_node(suffix: str, name: str, address: str) -> tuple[str, str]:
+    """A network namespace with ``address`` on a veth; returns the namespace's name and
+    the veth's outer end (in the root namespace, up, for the caller to plug in)."""
+    ns = f"haas-{suffix}-{name}"
+    outside, inside = f"hv{suffix[:6]}{name}"[:15], "eth0"
+    run("ip", "netns", "add", ns)
+    run("ip", "link", "add", outside, "type", "veth", "peer", "name", f"{outside}p")
+    run("ip", "link", "set", f"{outside}p", "netns", ns)
+    run("ip", "-n", ns, "link", "set", f"{outside}p", "name", inside)
+    run("ip", "-n", ns, "addr", "add", address, "dev", inside)
+    run("ip", "-n", ns, "link", "set", inside, "up")
+    run("ip", "-n", ns, "link", "set", "lo", "up")
+    run("ip", "link", "set", outside, "up")
+    return ns, outside
+
+
+# ------------------------------------------------------------------ Linux bridges
+
+
+@dataclass
+class LinuxBridges:
+    """Linux bridges, one per network as in the headnode backend's ``bridge`` mode, with
+    nodes in network namespaces on them; all removed by :meth:`stop`."""
+
+    suffix: str
+    bridges: list[str] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
+
+    def add_bridge(self, name: str) -> None:
+        run("ip", "link", "add", "name", name, "type", "bridge")
+        self.bridges.append(name)
+        run("ip", "link", "set", name, "up")
+
+    def add_node(self, bridge: str, name: str, address: str) -> str:
+        """A network namespace with ``address`` on a veth plugged into ``bridge``."""
+        ns, outside = _add_namespace_node(self.suffix, name, address)
+        self.namespaces.append(ns)
+        run("ip", "link", "set", outside, "master", bridge)
+        return ns
+
+    def members(self, bridge: str) -> list[str]:
+        """The interfaces plugged into ``bridge``."""
+        listing = run("ip", "-o", "link", "show", "master", bridge)
+        return [line.split(":")[1].strip().split("@")[0] for line in listing.splitlines()]
+
+    def stop(self) -> None:
+        for ns in self.namespaces:  # takes each veth pair with it
+            run("ip", "netns", "del", ns, check=False)
+        for bridge in self.bridges:
+            run("ip", "link", "del", bridge, check=False)
 
 
 # ------------------------------------------------------------------ libvirtd
