@@ -29,6 +29,9 @@ from tests.support.console import (
     stop_console_service,
     wait_until,
 )
+from tests.support.redfish import PASSWORD as REDFISH_PASSWORD
+from tests.support.redfish import USER as REDFISH_USER
+from tests.support.redfish import RedfishEmulator
 
 PASSWORDS = {name: pw for name, (pw, _, _) in USERS.items()}
 
@@ -72,7 +75,7 @@ def world(tmp_path: Path, sqlite_template: Path) -> Iterator[World]:
         tmp_path / "haas.conf",
         f"sqlite:///{db}",
         {
-            "plugins": {"obm": "mock, ipmi"},
+            "plugins": {"obm": "mock, ipmi, redfish"},
             "console": {
                 "log_dir": str(log_dir),
                 "log_max_bytes": 4096,
@@ -283,6 +286,35 @@ def test_no_ipmitool_outlives_the_console_service(world: World, sig: int) -> Non
         lambda: not ipmitool_pids(world.bmc.port) and not ipmitool_pids(world.bmc.port + 1),
         what="every ipmitool to exit",
     )
+
+
+def test_a_redfish_node_with_sol_port_has_its_console_through_the_bmcs_ipmi(
+    world: World, tmp_path: Path
+) -> None:
+    """Power through Redfish, the console through the same BMC's IPMI SOL (one account)."""
+    emulator = RedfishEmulator(tmp_path / "redfish").start()
+    bmc = BmcSim(tmp_path / "bmc-redfish", user=REDFISH_USER, password=REDFISH_PASSWORD).start()
+    viewer = node_side = None
+    try:
+        api = world.api
+        assert_empty_ok(api.put("/v0/node/n1", {"obm": emulator.obm(sol_port=bmc.port)}))
+        assert_empty_ok(api.post("/v0/project/p1/connect_node", {"node": "n1"}))
+        world.start_service()
+        bmc.wait_for(0, "sol_active", True)
+        viewer, node_side = world.viewer(), bmc.console(0)
+        node_side.sendall(b"iDRAC-like BMC: booting over Redfish power\r\n")
+        viewer.wait_for(b"booting over Redfish power")
+        assert viewer.status == 200
+        assert_empty_ok(api.post("/v0/node/n1/power_on", user="alice"))
+        wait_until(lambda: emulator.system()["PowerState"] == "On", 15, what="Redfish power on")
+        assert bmc.state(0)["power"] == "off"  # power went through Redfish, not IPMI
+    finally:
+        for closable in (viewer, node_side):
+            if closable is not None:
+                closable.close()
+        world.stop_service()
+        bmc.stop()
+        emulator.stop()
 
 
 def test_console_log_rotates_and_a_follower_survives_rotation(tmp_path: Path) -> None:

@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from haas_core.db import models as m
+from haas_core.obm import build_driver
 from tests.conftest import USERS, MakeServices, seed_users
 from tests.support.app import Api
 from tests.support.assertions import assert_empty_ok, assert_error, assert_json
@@ -109,3 +112,46 @@ def test_registration_checks_redfish_fields(redfish_api: Api) -> None:
     }
     msg = assert_error(redfish_api.put("/v0/node/n1", {"obm": obm}), 400, "ValidationError")
     assert "obm.address" in msg
+    msg = assert_error(
+        redfish_api.put("/v0/node/n1", {"obm": {**obm, "address": "https://"}}),
+        400,
+        "ValidationError",
+    )
+    assert "obm.address" in msg and "names no host" in msg
+    good = {**obm, "address": "https://bmc.example"}
+    msg = assert_error(
+        redfish_api.put("/v0/node/n1", {"obm": {**good, "sol_port": 0}}), 400, "ValidationError"
+    )
+    assert "obm.sol_port" in msg
+    assert_error(redfish_api.get("/v0/node/n1"), 404, "NotFoundError")
+
+
+def test_the_console_goes_through_ipmi_sol_on_the_bmcs_host_only_with_sol_port(
+    redfish_api: Api,
+) -> None:
+    obm = {
+        "type": "redfish",
+        "address": "https://bmc-7.example:8443",
+        "system_path": "/redfish/v1/Systems/1",
+        "user": "root",
+        "password": "calvin",
+    }
+    owned(redfish_api, obm)
+    shown = redfish_api.get("/v0/node/n1/console", user="alice")
+    msg = assert_error(shown, 400, "BadArgumentError")
+    assert "has no serial console" in msg
+    services = redfish_api.services
+    with services.db.session() as db:
+        node = db.scalars(select(m.Node).where(m.Node.label == "n1")).one()
+        assert build_driver(services, node).console_command() is None
+    assert_empty_ok(redfish_api.put("/v0/node/n2", {"obm": {**obm, "sol_port": 623}}))
+    with services.db.session() as db:
+        node = db.scalars(select(m.Node).where(m.Node.label == "n2")).one()
+        command = build_driver(services, node).console_command()
+    assert command is not None
+    assert command.argv[:5] == ["ipmitool", "-I", "lanplus", "-H", "bmc-7.example"]
+    assert command.argv[5:8] == ["-U", "root", "-E"]
+    assert command.argv[8:10] == ["-p", "623"] and command.argv[-2:] == ["sol", "activate"]
+    assert command.reset_argv is not None and command.reset_argv[-2:] == ["sol", "deactivate"]
+    assert command.env == {"IPMI_PASSWORD": "calvin"}
+    assert "calvin" not in " ".join(command.argv + command.reset_argv)

@@ -59,12 +59,7 @@ class IpmiDriver(ObmDriver):
     info: IpmiInfo
 
     def _argv(self, *command: str) -> list[str]:
-        info = self.info
-        argv = ["ipmitool", "-I", "lanplus", "-H", info.host, "-U", info.user, "-E"]
-        if info.port is not None:
-            argv += ["-p", str(info.port)]
-        argv += ["-N", str(self.attempt_seconds), "-R", str(self.retries)]
-        return argv + list(command)
+        return ipmitool_argv(self.info.host, self.info.port, self.info.user, *command)
 
     def _env(self) -> dict[str, str]:
         return {**os.environ, "IPMI_PASSWORD": self.info.password}
@@ -140,11 +135,28 @@ class IpmiDriver(ObmDriver):
         self._run("chassis", "bootdev", bootdev, "options=persistent")
 
     def console_command(self) -> ConsoleCommand:
-        return ConsoleCommand(
-            argv=self._argv("sol", "activate"),
-            env={"IPMI_PASSWORD": self.info.password},
-            reset_argv=self._argv("sol", "deactivate"),
-        )
+        info = self.info
+        return sol_console(info.host, info.port, info.user, info.password)
+
+
+def ipmitool_argv(host: str, port: int | None, user: str, *command: str) -> list[str]:
+    """``ipmitool -I lanplus`` against a BMC, the password taken from ``IPMI_PASSWORD``,
+    giving up quickly when nothing answers."""
+    argv = ["ipmitool", "-I", "lanplus", "-H", host, "-U", user, "-E"]
+    if port is not None:
+        argv += ["-p", str(port)]
+    argv += ["-N", str(IpmiDriver.attempt_seconds), "-R", str(IpmiDriver.retries)]
+    return argv + list(command)
+
+
+def sol_console(host: str, port: int | None, user: str, password: str) -> ConsoleCommand:
+    """A BMC's serial console through IPMI Serial-over-LAN: what the ``ipmi`` driver, and
+    the ``redfish`` driver for BMCs that keep IPMI beside Redfish, give the console service."""
+    return ConsoleCommand(
+        argv=ipmitool_argv(host, port, user, "sol", "activate"),
+        env={"IPMI_PASSWORD": password},
+        reset_argv=ipmitool_argv(host, port, user, "sol", "deactivate"),
+    )
 
 
 @hookimpl

@@ -4,20 +4,27 @@ Fields: ``address`` (base URL, ``https://bmc.example``), ``system_path``
 (``/redfish/v1/Systems/<id>``), ``user``, ``password`` and ``verify``: true (check the
 BMC's certificate against the system CAs, the default), false (do not check; lab BMCs
 with self-signed certificates), or the path of a CA bundle on the haas server.
+
+Redfish itself has no serial console stream. Most Redfish BMCs (iDRAC, iLO, OpenBMC,
+Supermicro) keep IPMI beside it, with the same accounts, and offer the console through
+IPMI Serial-over-LAN: ``sol_port`` (usually 623) gives the node a console that way, on
+the host of ``address`` with the same user and password. Without it the node has none.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import sushy
-from pydantic import Field
+from pydantic import Field, field_validator
 from sushy import exceptions as sushy_errors
 
-from haas_core.drivers import DriverInfo, ObmDriver, ObmNode
+from haas_core.drivers import ConsoleCommand, DriverInfo, ObmDriver, ObmNode
 from haas_core.errors import OBMError
 from haas_core.hookspecs import hookimpl
+from haas_plugins.obm.ipmi import sol_console
 
 LOG = logging.getLogger(__name__)
 
@@ -35,6 +42,15 @@ class RedfishInfo(DriverInfo):
     user: str
     password: str
     verify: bool | str = True
+    #: The UDP port of the same BMC's IPMI, for the console (Serial-over-LAN); None: none.
+    sol_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("address")
+    @classmethod
+    def _names_a_host(cls, address: str) -> str:
+        if not urlsplit(address).hostname:
+            raise ValueError("the BMC's URL names no host")
+        return address
 
 
 class RedfishDriver(ObmDriver):
@@ -118,6 +134,14 @@ class RedfishDriver(ObmDriver):
             target=BOOT_TARGETS[bootdev],
             enabled=sushy.BOOT_SOURCE_ENABLED_CONTINUOUS,
         )
+
+    def console_command(self) -> ConsoleCommand | None:
+        info = self.info
+        if info.sol_port is None:
+            return None
+        host = urlsplit(info.address).hostname
+        assert host is not None  # validated: the address names a host
+        return sol_console(host, info.sol_port, info.user, info.password)
 
 
 @hookimpl

@@ -37,11 +37,13 @@ class BmcSim:
         count: int = 1,
         password: str = PASSWORD,
         power_command: str | None = None,
+        user: str = "admin",
     ) -> None:
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.count = count
         self.password = password
+        self.user = user
         self.port = 0  # the first BMC's, once started
         self.power_command = power_command
         self.proc: subprocess.Popen[bytes] | None = None
@@ -51,6 +53,7 @@ class BmcSim:
             self.count,
             self.dir,
             self.password,
+            user=self.user,
             power_command=self.power_command,
             log=self.dir / "bmc.log",
         )
@@ -67,7 +70,7 @@ class BmcSim:
             "type": "ipmi",
             "host": "127.0.0.1",
             "port": self.port + index,
-            "user": "admin",
+            "user": self.user,
             "password": self.password if password is None else password,
         }
 
