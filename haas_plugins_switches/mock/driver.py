@@ -57,15 +57,16 @@ _STATE_CHANGES: dict[str, dict[tuple[str, bool], Any]] = {
     }
     for dialect, insert_for in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
-#: On PostgreSQL the state change rides along with the logged change, as a data-modifying
-#: WITH: one statement, one round trip, outside any transaction (this runs once per change,
-#: and the agent's and the database's CPU time per action include it).
+#: Every change is logged (tests count applications).
 _LOG_CHANGE = insert(_APPLICATION).values(
     {
         name: bindparam(name)
         for name in ("switch_id", "port", "operation", "channel", "network_id", "at")
     }
 )
+#: On PostgreSQL the state change rides along with the logged change, as a data-modifying
+#: WITH: one statement, one round trip, outside any transaction (this runs once per change,
+#: and the agent's and the database's CPU time per action include it).
 _CHANGES_IN_ONE_STATEMENT = {
     key: _LOG_CHANGE.add_cte(change.cte("state_change")).execution_options(**{PREPARED: True})
     for key, change in _STATE_CHANGES["postgresql"].items()
