@@ -490,6 +490,7 @@ def test_failing_switch_errors_its_actions_with_the_drivers_message_and_other_sw
 
 # A switch type whose ports misbehave on purpose, for failures the mock cannot simulate.
 HANG_PORT, REFUSE_PORT, APPLY_THEN_HANG_PORT = "gi1/0/1", "gi1/0/3", "gi1/0/5"
+HANG_THEN_APPLY_PORT = "gi1/0/7"
 REFUSAL = "Port gi1/0/3 is administratively down."
 
 
@@ -497,8 +498,12 @@ class ScriptedSession(MockSwitchSession):
     """The mock switch, except that HANG_PORT hangs and REFUSE_PORT refuses changes."""
 
     release = threading.Event()
+    #: Lets the change on HANG_THEN_APPLY_PORT reach the switch, long after it timed out.
+    late_release = threading.Event()
 
     def modify_port(self, port: str, channel: str, network_id: str | None) -> None:
+        if port == HANG_THEN_APPLY_PORT:
+            self.late_release.wait(WAIT)
         if port == HANG_PORT:
             self.release.wait(WAIT)
             raise SwitchError("released at the end of the test; never applied")
@@ -546,11 +551,13 @@ def scripted(db_url: str, tmp_path: Path) -> Iterator[tuple[Api, Services]]:
     ]
     seed_users(built[0], USERS)
     ScriptedSession.release.clear()
+    ScriptedSession.late_release.clear()
     UnreachableSwitchDriver.logins.clear()
     try:
         yield Api(built[0], {name: pw for name, (pw, _, _) in USERS.items()}), built[1]
     finally:
-        ScriptedSession.release.set()  # the hung driver call may end now
+        ScriptedSession.release.set()  # the hung driver calls may end now
+        ScriptedSession.late_release.set()
         for services in built:
             services.db.dispose()
 
@@ -602,6 +609,39 @@ def test_change_a_switch_made_before_hanging_is_taken_back_so_switch_and_databas
     assert made[("hs", APPLY_THEN_HANG_PORT, "modify_port", "vlan/native", ids["pub"])] == 1
     assert made[("hs", APPLY_THEN_HANG_PORT, "revert_port", None, None)] == 1
     assert api.get(f"/v0/node/{nodes[4]}").json["nics"][0]["networks"] == {}
+
+
+def test_a_hung_change_that_lands_after_the_port_was_read_back_is_taken_back_later(
+    scripted: tuple[Api, Services],
+) -> None:
+    """The abandoned change reaches the switch after the read-back that followed its
+    timeout (a request already on its way): one action timeout later the port is read
+    back again and the change taken away, so switch and database agree."""
+    api, agent_services = scripted
+    register_switch(api, "hs", type="scripted")
+    nodes = cabled_nodes(api, "hs", 7)
+    ids = create_networks(api, "pub")
+    late = connect(api, nodes[6], "pub")  # on HANG_THEN_APPLY_PORT
+    landed = ("hs", HANG_THEN_APPLY_PORT, "modify_port", "vlan/native", ids["pub"])
+    taken_back = ("hs", HANG_THEN_APPLY_PORT, "revert_port", None, None)
+    with agent_thread(agent_services):
+        wait_until_settled(api.services)
+        # The next action reads the unsure port back first: it carries nothing yet.
+        after = connect(api, nodes[1], "pub")
+        assert wait_for_action(api, after, timeout=WAIT)["status"] == "DONE"
+        assert applications(api.services)[taken_back] == 0
+        ScriptedSession.late_release.set()
+        wait_until("the late change to land", lambda: applications(api.services)[landed] == 1)
+        wait_until(
+            "the late read-back to take it away",
+            lambda: applications(api.services)[taken_back] == 1,
+        )
+    assert actions(api.services) == {
+        late: ("ERROR", "Switch hs did not answer within 3 s."),
+        after: ("DONE", None),
+    }
+    assert {port for _, port, *_ in assert_switches_match_database(api.services)} == {"gi1/0/2"}
+    assert api.get(f"/v0/node/{nodes[6]}").json["nics"][0]["networks"] == {}
 
 
 def test_unreachable_switch_is_retried_then_its_batch_errors_and_other_switches_are_done(

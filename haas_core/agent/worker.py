@@ -72,6 +72,10 @@ class SwitchWorker:
         #: Ports whose last change failed partway or hung: what they carry is unknown
         #: until read back (haas_core/agent/converge.py).
         self._unsure_ports: set[str] = set()
+        #: Ports whose change was abandoned when it hung, each with the time by which a
+        #: change still on its way to the switch is taken to have landed or never to land:
+        #: then the port is read back once more (the first read-back may come too early).
+        self._late_checks: dict[str, float] = {}
         self._renewed = time.monotonic()
 
     # ------------------------------------------------------------ the batch
@@ -80,6 +84,8 @@ class SwitchWorker:
         try:
             while True:
                 self._forget_written()
+                if self._late_checks_due() and self._unsure_ports:
+                    self._converge_unsure_ports()
                 # Registered before looking, so that work queued after the look is announced.
                 idle = self._idle_session()
                 try:
@@ -89,7 +95,11 @@ class SwitchWorker:
                         )
                         if jobs and self.driver is None:
                             self._load_driver(db)
-                    if not jobs and not (idle is not None and idle.wait()):
+                    woke = jobs or (idle is not None and idle.wait())
+                    # Nothing came: leave, unless waiting for a late read-back to fall due.
+                    if not woke and (
+                        idle is None or not self._late_checks or self.agent.stopping.is_set()
+                    ):
                         return
                 finally:
                     if idle is not None:
@@ -107,6 +117,7 @@ class SwitchWorker:
         finally:
             try:
                 self._write_outcomes()
+                self._unsure_ports.update(self._late_checks)  # leaving: read back now
                 self._converge_unsure_ports(last_chance=True)
             finally:
                 self._close_session()
@@ -115,12 +126,28 @@ class SwitchWorker:
 
     def _idle_session(self) -> IdleSession | None:
         """While a session is open, wait a little for more work before closing it: the
-        next login is saved when actions trickle in (never longer than a third of the
-        lease, which is renewed only between actions)."""
-        seconds = min(self.opts.session_idle_seconds, self.opts.lease_seconds / 3)
-        if self.session is None or seconds <= 0 or not self._keep_claim():
+        next login is saved when actions trickle in. While a port awaits its late
+        read-back, wait (for work too) until it is due. Never longer than a third of the
+        lease, which is renewed only between waits and actions."""
+        if self._late_checks and not self.agent.stopping.is_set():
+            seconds = min(self._late_checks.values()) - time.monotonic()
+        elif self.session is not None:
+            seconds = self.opts.session_idle_seconds
+        else:
+            return None
+        seconds = min(seconds, self.opts.lease_seconds / 3)
+        if seconds <= 0 or not self._keep_claim():
             return None
         return self.agent.wait_for_work(self.switch_id, seconds)
+
+    def _late_checks_due(self) -> bool:
+        """Make the ports whose late read-back is due unsure again; whether any were."""
+        now = time.monotonic()
+        due = [port for port, when in self._late_checks.items() if when <= now]
+        for port in due:
+            del self._late_checks[port]
+            self._unsure_ports.add(port)
+        return bool(due)
 
     def _load_driver(self, db: Any) -> None:
         switch = db.scalars(select(m.Switch).where(m.Switch.id == self.switch_id)).one()
@@ -143,6 +170,7 @@ class SwitchWorker:
     def process(self, job: Job) -> None:
         started = time.monotonic()
         error = job.problem or self.driver_problem or self.login_failure
+        self._late_checks_due()
         if error is None and self._unsure_ports:
             self._converge_unsure_ports()
         if error is None:
@@ -164,9 +192,17 @@ class SwitchWorker:
                 self._call(session.modify_port, job.port, job.channel, job.network_id)
             else:
                 self._call(session.revert_port, job.port)
-        except Exception:
+        except Exception as exc:
             self._unsure_ports.add(job.port)
+            if isinstance(exc, SwitchTimeout):
+                self._expect_late_change(job.port)
             raise
+
+    def _expect_late_change(self, port: str) -> None:
+        """A change abandoned when it hung may still reach the switch after the port is
+        read back (a request already sent when its connection was dropped): read the port
+        back once more when one more action timeout has passed."""
+        self._late_checks[port] = time.monotonic() + self.opts.action_timeout_seconds
 
     def _converge_unsure_ports(self, last_chance: bool = False) -> None:
         """Read back each port whose last change failed and take it to what the database
@@ -178,6 +214,8 @@ class SwitchWorker:
                 session = self._open_session()
                 changes = self._call(converge_port, session, port, recorded)
             except Exception as exc:  # noqa: BLE001 - the port stays unsure
+                if isinstance(exc, SwitchTimeout):
+                    self._expect_late_change(port)
                 self._close_session()
                 if last_chance:
                     LOG.error(
