@@ -84,7 +84,7 @@ class SwitchWorker:
         try:
             while True:
                 self._forget_written()
-                if self._late_checks_due() and self._unsure_ports:
+                if self._late_checks_due():
                     self._converge_unsure_ports()
                 # Registered before looking, so that work queued after the look is announced.
                 idle = self._idle_session()
